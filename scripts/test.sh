@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The one test command: installs dependencies, builds the sanitized flavour,
+# runs unit tests (ctest + Criterion), end-to-end tests (pytest against the real
+# binary) and every fuzz target for a short fixed time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+scripts/build.sh asan
+scripts/build.sh fuzz
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+echo "== unit tests"
+ctest --test-dir build-asan --output-on-failure -j2
+echo "== fuzz targets (${FUZZ_SECONDS:-10}s each)"
+for f in build-fuzz/fuzz_*; do
+  [ -x "$f" ] || continue
+  name=$(basename "$f")
+  corpus="tests/fuzz/corpus/${name#fuzz_}"
+  mkdir -p "$corpus"
+  work=$(mktemp -d)
+  "$f" -max_total_time="${FUZZ_SECONDS:-10}" -rss_limit_mb=2048 -print_final_stats=0 "$work" "$corpus" >"$work.log" 2>&1 || { tail -50 "$work.log"; echo "fuzz target $name failed"; exit 1; }
+  echo "$name: $(grep -c . "$work.log" >/dev/null; grep -oE '#[0-9]+ +DONE.*' "$work.log" | tail -1)"
+  rm -rf "$work" "$work.log"
+done
+echo "== end-to-end tests"
+SPILLWAY_BIN="$PWD/build-asan/spillway" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e "$@"
