@@ -7,6 +7,21 @@
 #include "base/sw.h"
 #include "cli/cli.h"
 
+/* Weak, so a partial build (SPILLWAY_PARTS) links without the parts it left
+ * out; such a command answers that it is not built. */
+#pragma weak cmd_up
+#pragma weak cmd_apply
+#pragma weak cmd_get
+#pragma weak cmd_describe
+#pragma weak cmd_delete
+#pragma weak cmd_scale
+#pragma weak cmd_logs
+#pragma weak cmd_engine
+#pragma weak cmd_gateway
+#pragma weak cmd_autoscale
+#pragma weak cmd_schedule
+#pragma weak cmd_serve
+
 typedef struct {
   const char *name;
   int (*fn)(int, char **);
@@ -47,7 +62,13 @@ int main(int argc, char **argv) {
     return 0;
   }
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-    if (strcmp(commands[i].name, name) == 0) return commands[i].fn(argc - 1, argv + 1);
+    if (strcmp(commands[i].name, name) == 0) {
+      if (!commands[i].fn) {
+        fprintf(stderr, "spillway %s: not part of this build\n", name);
+        return 2;
+      }
+      return commands[i].fn(argc - 1, argv + 1);
+    }
   fprintf(stderr, "spillway: unknown command \"%s\" (see spillway --help)\n", name);
   return 2;
 }
