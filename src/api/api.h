@@ -71,8 +71,10 @@ void api_quantity_format(double v, char *buf, size_t n); /* "58", "500m", "1.5" 
 /* kubectl-style table of objects of one kind (header + one row each). now is
  * for AGE. wide adds the -o wide columns. Caller frees. */
 char *api_table(const api_kind *k, const json_t *objs, bool wide, double now);
-/* kubectl describe-style text for one object; events (array of Event objects
- * about it, may be NULL). Caller frees. */
-char *api_describe(const api_kind *k, const json_t *obj, const json_t *events, double now);
+/* kubectl describe-style text for one object. related (may be NULL) is an
+ * object with optional members the caller gathered: "events" (array of Event
+ * objects about it), "binding" (its ResourceBinding), "pods" (its pods).
+ * Caller frees. */
+char *api_describe(const api_kind *k, const json_t *obj, const json_t *related, double now);
 
 #endif
