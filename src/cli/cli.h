@@ -18,5 +18,6 @@ int cmd_gateway(int argc, char **argv);
 int cmd_autoscale(int argc, char **argv);
 int cmd_schedule(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
 
 #endif

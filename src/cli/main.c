@@ -21,6 +21,7 @@
 #pragma weak cmd_autoscale
 #pragma weak cmd_schedule
 #pragma weak cmd_serve
+#pragma weak cmd_metrics
 
 typedef struct {
   const char *name;
@@ -41,6 +42,7 @@ static const command commands[] = {
     {"autoscale", cmd_autoscale, "autoscale explain -f STATE.json: one HPA reconcile, as JSON"},
     {"schedule", cmd_schedule, "schedule explain -f INPUT.json: one placement, as JSON"},
     {"serve", cmd_serve, "serve kserve ...: create an InferenceService as arena does"},
+    {"metrics", cmd_metrics, "metrics scrape URL | metrics query ...: see what the autoscaler sees"},
 };
 
 static void usage(FILE *f) {
