@@ -77,4 +77,18 @@ char *api_table(const api_kind *k, const json_t *objs, bool wide, double now);
  * Caller frees. */
 char *api_describe(const api_kind *k, const json_t *obj, const json_t *related, double now);
 
+/* ---- additions (helper A): small shared readers ---------------------------- */
+
+/* Does a LabelSelector ({matchLabels, matchExpressions}) or a plain
+ * {key: value} map (Service/ResourcePolicy selectors) select these labels?
+ * An empty or NULL selector selects everything, as in Kubernetes. */
+bool api_selector_matches(const json_t *selector, const json_t *labels);
+
+/* "app=qwen3,tier=web" (LabelSelector or plain map); caller frees. */
+char *api_selector_string(const json_t *selector);
+
+/* The image pull policy Kubernetes defaults for an image reference:
+ * "Always" for :latest or no tag, else "IfNotPresent". */
+const char *api_default_pull_policy(const char *image);
+
 #endif

@@ -61,6 +61,18 @@ int http_server_listen(uv_loop_t *loop, const char *host, int port, const http_s
 int http_server_port(const http_server *s); /* the bound port (useful with port 0) */
 void http_server_close(http_server *s);
 
+/* Added by the net part (not used by the original contract's callers):
+ * serve an already-connected stream socket (a socketpair end in tests and the
+ * fuzz target; the server takes ownership of fd), and the number of open
+ * connections (graceful-shutdown progress, tests). */
+int http_server_adopt(http_server *s, int fd, sw_err *err);
+size_t http_server_connections(const http_server *s);
+/* Bodies of the replies the server makes by itself (400, 413, 431): by
+ * default text/plain; a formatter writes its own body into `body` and
+ * returns its content type (the engine answers OpenAI-style JSON). */
+typedef const char *(*http_error_format)(void *ud, int status, const char *message, sw_buf *body);
+void http_server_set_error_format(http_server *s, http_error_format fn, void *ud);
+
 void http_response_header(http_response *res, const char *name, const char *value);
 void http_respond(http_response *res, int status, const char *content_type, const char *body, size_t len);
 /* Chunked streaming reply. */

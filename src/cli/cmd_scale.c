@@ -1,0 +1,97 @@
+/*
+ * cmd_scale.c — `spillway scale deployment NAME --replicas=N [-n NS]`: a merge
+ * patch of the Deployment's autoscaling/v1 Scale subresource, as `kubectl
+ * scale` does. An autoscaler that owns the Deployment may change it again.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/client.h"
+
+static void usage(void) {
+  fprintf(stderr, "usage: spillway scale deployment NAME --replicas=N [-n NAMESPACE]\n"
+                  "       spillway scale deployment/NAME --replicas=N\n");
+}
+
+int cmd_scale(int argc, char **argv) {
+  client_opts co = {0};
+  const char *ns = NULL, *reps = NULL;
+  SW_VEC(const char *) pos = {0};
+  int rc = 2;
+  for (int i = 1; i < argc;) {
+    int r;
+    if ((r = client_common_flag(argc, argv, &i, &co)) ||
+        (r = client_flag_value(argc, argv, &i, "-n", "--namespace", &ns)) ||
+        (r = client_flag_value(argc, argv, &i, NULL, "--replicas", &reps))) {
+      if (r < 0) goto done;
+      continue;
+    }
+    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+      usage();
+      rc = 0;
+      goto done;
+    }
+    if (argv[i][0] == '-' && argv[i][1]) {
+      client_error("scale: unknown flag \"%s\"", argv[i]);
+      usage();
+      goto done;
+    }
+    sw_vec_push(&pos, argv[i]);
+    i++;
+  }
+  if (!reps) {
+    client_error("scale: --replicas=N is required");
+    usage();
+    goto done;
+  }
+  char *end;
+  long n = strtol(reps, &end, 10);
+  if (!*reps || *end || n < 0) {
+    client_error("scale: --replicas: expected an integer >= 0, got \"%s\"", reps);
+    goto done;
+  }
+  if (pos.len == 0) {
+    usage();
+    goto done;
+  }
+  char kindbuf[128];
+  const char *name = NULL;
+  const api_kind *k = client_kind_arg(pos.items[0], &name, kindbuf, sizeof kindbuf);
+  if (!k) goto done;
+  if ((name && pos.len != 1) || (!name && pos.len != 2)) {
+    client_error("scale: expected deployment NAME or deployment/NAME");
+    goto done;
+  }
+  if (!name) name = pos.items[1];
+  if (strcmp(k->kind, "Deployment") != 0) {
+    client_error("scale: cannot scale %s: only Deployments have a scale subresource", k->plural);
+    goto done;
+  }
+  rc = 1;
+  client *c = NULL;
+  sw_err err;
+  if (client_open(&c, &co, &err)) {
+    client_error("%s", err.msg);
+    goto done;
+  }
+  char *path = client_path(k, ns ? ns : "default", name, "scale");
+  json_t *patch = json_pack("{s:{s:I}}", "spec", "replicas", (json_int_t)n);
+  json_t *res = client_json(c, "PATCH", path, patch, "application/merge-patch+json", NULL, &err);
+  if (!res)
+    client_error("%s", err.msg);
+  else {
+    char tn[192];
+    client_type_name(k->kind, k->group, tn, sizeof tn);
+    printf("%s/%s scaled\n", tn, name);
+    rc = 0;
+  }
+  json_decref(res);
+  json_decref(patch);
+  free(path);
+  client_close(c);
+done:
+  sw_vec_free(&pos);
+  return rc;
+}
