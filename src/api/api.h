@@ -73,8 +73,8 @@ void api_quantity_format(double v, char *buf, size_t n); /* "58", "500m", "1.5" 
 char *api_table(const api_kind *k, const json_t *objs, bool wide, double now);
 /* kubectl describe-style text for one object. related (may be NULL) is an
  * object with optional members the caller gathered: "events" (array of Event
- * objects about it), "binding" (its ResourceBinding), "pods" (its pods).
- * Caller frees. */
+ * objects about it), "binding" (its ResourceBinding), "pods" (its pods),
+ * "nodes" (a Cluster's Node objects). Caller frees. */
 char *api_describe(const api_kind *k, const json_t *obj, const json_t *related, double now);
 
 /* ---- additions (helper A): small shared readers ---------------------------- */

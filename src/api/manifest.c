@@ -299,21 +299,26 @@ static bool looks_like_json(const char *text, size_t len) {
   return i < len && (text[i] == '{' || text[i] == '[');
 }
 
-static int decode_json(const char *file, const char *text, size_t len, const api_vars *vars, api_docs *docs,
-                       sw_err *err) {
+/* JSON text, parsed by jansson. Line numbers come from reading the same text
+ * as YAML (JSON is YAML), which costs a second parse: with_lines asks for it
+ * (the caller does so only when there is an error or a warning to place).
+ * Returns 1 when the text is not JSON. */
+static int decode_json(const char *file, const char *text, size_t len, const api_vars *vars, bool with_lines,
+                       api_docs *docs, sw_err *err) {
   json_error_t jerr;
   json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
   if (!root) return 1; /* not JSON: let the YAML parser explain, with its line */
-  /* Line numbers come from parsing the same text as YAML (JSON is YAML). */
-  api_docs lines_docs;
-  sw_err ignored;
   json_t *lines = NULL;
-  if (api_yaml_decode(file, text, len, NULL, false, &lines_docs, &ignored) == 0) {
-    if (lines_docs.len == 1) lines = json_incref(lines_docs.items[0].lines);
-    api_docs_free(&lines_docs);
+  if (with_lines) {
+    api_docs lines_docs;
+    sw_err ignored;
+    if (api_yaml_decode(file, text, len, NULL, false, &lines_docs, &ignored) == 0) {
+      if (lines_docs.len == 1) lines = json_incref(lines_docs.items[0].lines);
+      api_docs_free(&lines_docs);
+    }
   }
   api_doc d = {.root = root, .lines = lines, .ph_int = json_object(), .line = 1};
-  api_ctx c = {.source = file, .lines = lines, .default_line = 1, .err = err};
+  api_ctx c = {.source = file, .lines = lines, .default_line = with_lines ? 1 : 0, .err = err};
   jprep j = {.c = &c, .vars = vars, .ph_int = d.ph_int};
   sw_buf path;
   sw_buf_init(&path);
@@ -324,42 +329,22 @@ static int decode_json(const char *file, const char *text, size_t len, const api
   return rc;
 }
 
-int api_decode_manifests(const char *filename, const char *text, size_t len, const api_vars *vars,
-                         json_t **out, json_t *warnings, sw_err *err) {
-  const char *file = filename ? filename : "<input>";
-  *out = NULL;
-  if (!text) return sw_err_set(err, SW_EINVAL, "%s: no input", file);
-  if (len > API_MAX_BYTES)
-    return sw_err_set(err, SW_EINVAL, "%s: %zu bytes is more than the %u MiB a manifest may have", file, len,
-                      API_MAX_BYTES >> 20);
-  api_docs docs = {0};
-  int rc = 1;
-  if (looks_like_json(text, len)) {
-    rc = decode_json(file, text, len, vars, &docs, err);
-    if (rc < 0) {
-      api_docs_free(&docs);
-      return rc;
-    }
-  }
-  if (rc == 1) {
-    rc = api_yaml_decode(file, text, len, vars, true, &docs, err);
-    if (rc) return rc;
-  }
-  json_t *result = json_array();
-  json_t *local_warnings = json_array();
-  for (size_t i = 0; i < docs.len && rc == 0; i++) {
-    api_doc *d = &docs.items[i];
+/* Validates every document (expanding Lists) into result; all or nothing. */
+static int validate_docs(const char *file, api_docs *docs, json_t *result, json_t *warnings, sw_err *err) {
+  int rc = 0;
+  for (size_t i = 0; i < docs->len && rc == 0; i++) {
+    api_doc *d = &docs->items[i];
     api_ctx c = {.source = file,
                  .lines = d->lines,
                  .ph_int = d->ph_int,
                  .default_line = d->line,
-                 .warnings = local_warnings,
+                 .warnings = warnings,
                  .err = err};
     json_t *root = d->root;
     const char *kind = api_str(root, "kind");
     json_t *items = json_object_get(root, "items");
     if (json_is_array(root) || (kind && sw_has_suffix(kind, "List") && json_is_array(items))) {
-      /* A v1 List (or any *List, as kubectl expands them), or a bare JSON array. */
+      /* A v1 List (or any *List, as kubectl expands them), or a bare array. */
       json_t *arr = json_is_array(root) ? root : items;
       for (size_t k = 0; k < json_array_size(arr) && rc == 0; k++) {
         char base[32];
@@ -373,7 +358,38 @@ int api_decode_manifests(const char *filename, const char *text, size_t len, con
       if (rc == 0) json_array_append(result, root);
     }
   }
-  api_docs_free(&docs);
+  return rc;
+}
+
+int api_decode_manifests(const char *filename, const char *text, size_t len, const api_vars *vars,
+                         json_t **out, json_t *warnings, sw_err *err) {
+  const char *file = filename ? filename : "<input>";
+  *out = NULL;
+  if (!text) return sw_err_set(err, SW_EINVAL, "%s: no input", file);
+  if (len > API_MAX_BYTES)
+    return sw_err_set(err, SW_EINVAL, "%s: %zu bytes is more than the %u MiB a manifest may have", file, len,
+                      API_MAX_BYTES >> 20);
+  api_docs docs = {0};
+  json_t *result = json_array(), *local_warnings = json_array();
+  int rc = 1;
+  if (looks_like_json(text, len)) {
+    /* Fast path without line numbers; redone with them when there is
+     * something to report. */
+    for (int with_lines = 0; with_lines < 2; with_lines++) {
+      json_array_clear(result);
+      json_array_clear(local_warnings);
+      rc = decode_json(file, text, len, vars, with_lines, &docs, err);
+      if (rc == 1) break;
+      if (rc == 0) rc = validate_docs(file, &docs, result, local_warnings, err);
+      api_docs_free(&docs);
+      if (rc == 0 && json_array_size(local_warnings) == 0) break;
+    }
+  }
+  if (rc == 1) {
+    rc = api_yaml_decode(file, text, len, vars, true, &docs, err);
+    if (rc == 0) rc = validate_docs(file, &docs, result, local_warnings, err);
+    api_docs_free(&docs);
+  }
   if (rc) {
     json_decref(result);
     json_decref(local_warnings);
