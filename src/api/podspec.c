@@ -213,9 +213,10 @@ static int container_semantic(api_ctx *c, json_t *ctr, const char *path) {
     for (size_t j = 0; ni && j < i; j++) {
       const char *nj = api_str(json_array_get(ports, j), "name");
       if (nj && strcmp(ni, nj) == 0) {
-        char p[512];
-        snprintf(p, sizeof p, "%s.ports[%zu].name", path, i);
-        return api_fail(c, p, "expected a name unique among the container's ports, got \"%s\" twice", ni);
+        char *p = sw_xasprintf("%s.ports[%zu].name", path, i);
+        int rc = api_fail(c, p, "expected a name unique among the container's ports, got \"%s\" twice", ni);
+        free(p);
+        return rc;
       }
     }
   }
