@@ -18,7 +18,10 @@ for f in build-fuzz/fuzz_*; do
   corpus="tests/fuzz/corpus/${name#fuzz_}"
   mkdir -p "$corpus"
   work=$(mktemp -d)
-  "$f" -max_total_time="${FUZZ_SECONDS:-10}" -rss_limit_mb=2048 -print_final_stats=0 "$work" "$corpus" >"$work.log" 2>&1 || { tail -50 "$work.log"; echo "fuzz target $name failed"; exit 1; }
+  # -timeout bounds one input (a pathological regex or loop is a finding);
+  # the outer timeout bounds the whole run even if libFuzzer wedges
+  timeout $(( ${FUZZ_SECONDS:-10} + 120 )) "$f" -max_total_time="${FUZZ_SECONDS:-10}" -timeout=10 -rss_limit_mb=2048 -artifact_prefix="build-fuzz/" \
+    -print_final_stats=0 "$work" "$corpus" >"$work.log" 2>&1 || { tail -50 "$work.log"; echo "fuzz target $name failed"; exit 1; }
   echo "$name: $(grep -oE 'Done [0-9]+ runs in [0-9]+ second' "$work.log" | tail -1 || true)s"
   rm -rf "$work" "$work.log"
 done

@@ -32,6 +32,8 @@ static const api_field f_pool[] = {
     {.name = "instanceType", .type = AT_STRING},
     {.name = "labels", .type = AT_STRMAP, .flags = AF_LABELS},
     {.name = "startupSeconds", .type = AT_NUMBER, .flags = AF_NONNEG, .def = "20"},
+    {.name = "engineProfile", .type = AT_STRING},
+    {.name = "devices", .type = AT_ARRAY, .elem = AT_STRING},
     {0},
 };
 

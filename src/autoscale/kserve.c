@@ -170,6 +170,15 @@ json_t *autoscale_kserve_deployment(const json_t *isvc, const json_t *existing, 
     json_object_set_new(first, "ports",
                         json_pack("[{s:i,s:s}]", "containerPort", DEFAULT_PORT, "protocol", "TCP"));
   long port = jint(json_array_get(json_object_get(first, "ports"), 0), "containerPort", DEFAULT_PORT, NULL);
+  /* KServe's raw deployments give the serving container a TCP readiness
+   * probe on its port when it declares none, so a replica that is still
+   * loading its model gets no traffic (Kubernetes would call a probe-less
+   * container ready as soon as it starts). */
+  if (!json_object_get(first, "readinessProbe"))
+    json_object_set_new(first, "readinessProbe",
+                        json_pack("{s:{s:i},s:i,s:i,s:i,s:i,s:i}", "tcpSocket", "port", (int)port,
+                                  "initialDelaySeconds", 0, "periodSeconds", 10, "timeoutSeconds", 1,
+                                  "successThreshold", 1, "failureThreshold", 3));
 
   json_t *labels = predictor_labels(isvc, name);
   /* pod annotations: the InferenceService's (but kubectl's bookkeeping) and the predictor's */

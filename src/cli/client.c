@@ -12,6 +12,8 @@
 #include "cli/client.h"
 
 #include <curl/curl.h>
+#include <dirent.h>
+#include <sys/stat.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -392,4 +394,70 @@ const api_kind *client_kind_arg(const char *arg, const char **name_out, char *ki
     *name_out = slash + 1;
   }
   return k;
+}
+
+/* ---- manifests from files ---- */
+
+typedef SW_VEC(char *) path_vec;
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Expands -f arguments into file names (directories: manifest files in name order). */
+static int expand_paths(const char *const *args, size_t n, path_vec *files, sw_err *err) {
+  for (size_t i = 0; i < n; i++) {
+    struct stat st;
+    if (strcmp(args[i], "-") != 0 && stat(args[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+      DIR *d = opendir(args[i]);
+      if (!d) {
+        return sw_err_set(err, SW_EIO, "%s: cannot read the directory", args[i]);
+      }
+      size_t first = files->len;
+      struct dirent *e;
+      while ((e = readdir(d)))
+        if (e->d_name[0] != '.' && (sw_has_suffix(e->d_name, ".yaml") || sw_has_suffix(e->d_name, ".yml") ||
+                                    sw_has_suffix(e->d_name, ".json"))) {
+          char *p = sw_xasprintf("%s/%s", args[i], e->d_name);
+          sw_vec_push(files, p);
+        }
+      closedir(d);
+      qsort(files->items + first, files->len - first, sizeof(char *), cmp_str);
+      if (files->len == first) {
+        return sw_err_set(err, SW_EINVAL, "%s: no manifest files (*.yaml, *.yml, *.json) in the directory",
+                          args[i]);
+      }
+    } else {
+      char *p = sw_xstrdup(args[i]);
+      sw_vec_push(files, p);
+    }
+  }
+  return 0;
+}
+
+int client_decode_paths(const char *const *paths, size_t n, const api_vars *vars, json_t **out,
+                        json_t *warnings, sw_err *err) {
+  path_vec files = {0};
+  json_t *batch = json_array();
+  int rc = expand_paths(paths, n, &files, err);
+  for (size_t i = 0; !rc && i < files.len; i++) {
+    size_t len;
+    const char *fname = strcmp(files.items[i], "-") == 0 ? "<stdin>" : files.items[i];
+    char *text = sw_read_file(files.items[i], &len, err);
+    if (!text) {
+      rc = err ? err->code : SW_EIO;
+      break;
+    }
+    json_t *objs = NULL;
+    rc = api_decode_manifests(fname, text, len, vars, &objs, warnings, err);
+    free(text);
+    if (!rc) json_array_extend(batch, objs);
+    json_decref(objs);
+  }
+  for (size_t i = 0; i < files.len; i++) free(files.items[i]);
+  sw_vec_free(&files);
+  if (rc) {
+    json_decref(batch);
+    batch = NULL;
+  }
+  *out = batch;
+  return rc;
 }

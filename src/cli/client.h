@@ -85,4 +85,10 @@ void client_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * NULL. Returns NULL after printing an error when the kind is unknown. */
 const api_kind *client_kind_arg(const char *arg, const char **name_out, char *kindbuf, size_t kindbuf_len);
 
+/* Reads and decodes manifests from files, directories (their *.yaml, *.yml,
+ * *.json files in name order) or "-" (stdin) into one new JSON array; all or
+ * nothing, err naming file:line on failure. */
+int client_decode_paths(const char *const *paths, size_t n, const api_vars *vars, json_t **out,
+                        json_t *warnings, sw_err *err);
+
 #endif

@@ -23,48 +23,11 @@ static void usage(void) {
                   "  ${NAME} placeholders take --set values first, then the environment.\n");
 }
 
-typedef SW_VEC(char *) path_vec;
-
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-/* Expands -f arguments into file names (directories: manifest files in name order). */
-static int expand_paths(const char *const *args, size_t n, path_vec *files) {
-  for (size_t i = 0; i < n; i++) {
-    struct stat st;
-    if (strcmp(args[i], "-") != 0 && stat(args[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-      DIR *d = opendir(args[i]);
-      if (!d) {
-        client_error("%s: cannot read the directory", args[i]);
-        return -1;
-      }
-      size_t first = files->len;
-      struct dirent *e;
-      while ((e = readdir(d)))
-        if (e->d_name[0] != '.' && (sw_has_suffix(e->d_name, ".yaml") || sw_has_suffix(e->d_name, ".yml") ||
-                                    sw_has_suffix(e->d_name, ".json"))) {
-          char *p = sw_xasprintf("%s/%s", args[i], e->d_name);
-          sw_vec_push(files, p);
-        }
-      closedir(d);
-      qsort(files->items + first, files->len - first, sizeof(char *), cmp_str);
-      if (files->len == first) {
-        client_error("%s: no manifest files (*.yaml, *.yml, *.json) in the directory", args[i]);
-        return -1;
-      }
-    } else {
-      char *p = sw_xstrdup(args[i]);
-      sw_vec_push(files, p);
-    }
-  }
-  return 0;
-}
-
 int cmd_apply(int argc, char **argv) {
   client_opts co = {0};
   SW_VEC(const char *) fargs = {0};
   SW_VEC(const char *) names = {0};
   SW_VEC(const char *) values = {0};
-  path_vec files = {0};
   SW_VEC(char *) owned = {0};
   const char *ns = NULL;
   int rc = 2;
@@ -113,33 +76,15 @@ int cmd_apply(int argc, char **argv) {
     goto out;
   }
   rc = 1;
-  if (expand_paths(fargs.items, fargs.len, &files)) goto out;
-
   /* decode everything first: nothing is sent unless every file is valid */
   api_vars vars = {names.items, values.items, names.len, true};
-  json_t *batch = json_array();
+  json_t *batch = NULL;
   json_t *warnings = json_array();
-  for (size_t i = 0; i < files.len; i++) {
-    sw_err err;
-    size_t len;
-    const char *fname = strcmp(files.items[i], "-") == 0 ? "<stdin>" : files.items[i];
-    char *text = sw_read_file(files.items[i], &len, &err);
-    if (!text) {
-      client_error("%s", err.msg);
-      json_decref(batch), json_decref(warnings);
-      goto out;
-    }
-    json_t *objs = NULL;
-    sw_err_clear(&err);
-    int drc = api_decode_manifests(fname, text, len, &vars, &objs, warnings, &err);
-    free(text);
-    if (drc) {
-      client_error("%s", err.msg);
-      json_decref(batch), json_decref(warnings);
-      goto out;
-    }
-    json_array_extend(batch, objs);
-    json_decref(objs);
+  sw_err derr;
+  if (client_decode_paths(fargs.items, fargs.len, &vars, &batch, warnings, &derr)) {
+    client_error("%s", derr.msg);
+    json_decref(warnings);
+    goto out;
   }
   size_t wi;
   json_t *w;
@@ -197,9 +142,7 @@ int cmd_apply(int argc, char **argv) {
   client_close(c);
   json_decref(batch);
 out:
-  for (size_t i = 0; i < files.len; i++) free(files.items[i]);
   for (size_t i = 0; i < owned.len; i++) free(owned.items[i]);
-  sw_vec_free(&files);
   sw_vec_free(&owned);
   sw_vec_free(&fargs);
   sw_vec_free(&names);

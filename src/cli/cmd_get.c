@@ -189,6 +189,28 @@ int cmd_get(int argc, char **argv) {
     usage();
     goto done;
   }
+  if (strchr(pos.items[0], ',')) {
+    /* kubectl's `get deploy,pp,fhpa`: one table per kind, a blank line between */
+    if (pos.len > 1 || watch || strchr(pos.items[0], '/')) {
+      client_error("get: a comma list of kinds takes no names and no -w");
+      goto done;
+    }
+    char *list = sw_xstrdup(pos.items[0]), *save = NULL;
+    char **args = sw_xcalloc((size_t)argc + 1, sizeof *args);
+    rc = 0;
+    bool first = true;
+    for (char *kind = strtok_r(list, ",", &save); kind; kind = strtok_r(NULL, ",", &save)) {
+      for (int j = 0; j < argc; j++) args[j] = argv[j] == pos.items[0] ? kind : argv[j];
+      if (!first) printf("\n");
+      fflush(stdout);
+      int r = cmd_get(argc, args);
+      if (r > rc) rc = r;
+      first = false;
+    }
+    free(args);
+    free(list);
+    goto done;
+  }
   out_fmt fmt = OUT_TABLE;
   if (out) {
     if (!strcmp(out, "wide"))

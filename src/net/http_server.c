@@ -59,7 +59,7 @@ struct http_response {
   bool started;         /* status line sent (stream) */
   bool finished;        /* reply complete from the handler's point of view */
   bool streaming;
-  bool chunked;         /* stream framing: chunked (1.1) or close-delimited (1.0) */
+  bool chunked; /* stream framing: chunked (1.1) or close-delimited (1.0) */
   void (*on_close)(void *);
   void *on_close_ud;
 };
@@ -90,16 +90,16 @@ struct hs_conn {
   hs_state state;
   hs_fail fail;
   bool closing;
-  bool keep_alive;     /* for the current request */
-  bool is_head;        /* HEAD request: no body in the reply */
-  bool head_started;   /* first byte of the current request seen */
-  bool in_process;     /* process_input is on the stack */
+  bool keep_alive;   /* for the current request */
+  bool is_head;      /* HEAD request: no body in the reply */
+  bool head_started; /* first byte of the current request seen */
+  bool in_process;   /* process_input is on the stack */
   bool reading;
-  bool upgrade;        /* upgrade/CONNECT: reply, then close (we do not tunnel) */
+  bool upgrade;            /* upgrade/CONNECT: reply, then close (we do not tunnel) */
   bool close_when_drained; /* reply finished on a non-keep-alive connection */
   size_t writes_pending;
   /* input */
-  sw_buf in;     /* received bytes; in.data[in_off..in.len) not yet parsed */
+  sw_buf in; /* received bytes; in.data[in_off..in.len) not yet parsed */
   size_t in_off;
   /* the request being assembled */
   sw_arena *arena;
@@ -127,35 +127,64 @@ static void conn_resume_reading(hs_conn *c);
 
 static const char *status_text(int status) {
   switch (status) {
-  case 100: return "Continue";
-  case 200: return "OK";
-  case 201: return "Created";
-  case 202: return "Accepted";
-  case 204: return "No Content";
-  case 301: return "Moved Permanently";
-  case 302: return "Found";
-  case 304: return "Not Modified";
-  case 400: return "Bad Request";
-  case 401: return "Unauthorized";
-  case 403: return "Forbidden";
-  case 404: return "Not Found";
-  case 405: return "Method Not Allowed";
-  case 408: return "Request Timeout";
-  case 409: return "Conflict";
-  case 410: return "Gone";
-  case 411: return "Length Required";
-  case 413: return "Payload Too Large";
-  case 415: return "Unsupported Media Type";
-  case 422: return "Unprocessable Entity";
-  case 429: return "Too Many Requests";
-  case 431: return "Request Header Fields Too Large";
-  case 499: return "Client Closed Request";
-  case 500: return "Internal Server Error";
-  case 501: return "Not Implemented";
-  case 502: return "Bad Gateway";
-  case 503: return "Service Unavailable";
-  case 504: return "Gateway Timeout";
-  default: return "Unknown";
+  case 100:
+    return "Continue";
+  case 200:
+    return "OK";
+  case 201:
+    return "Created";
+  case 202:
+    return "Accepted";
+  case 204:
+    return "No Content";
+  case 301:
+    return "Moved Permanently";
+  case 302:
+    return "Found";
+  case 304:
+    return "Not Modified";
+  case 400:
+    return "Bad Request";
+  case 401:
+    return "Unauthorized";
+  case 403:
+    return "Forbidden";
+  case 404:
+    return "Not Found";
+  case 405:
+    return "Method Not Allowed";
+  case 408:
+    return "Request Timeout";
+  case 409:
+    return "Conflict";
+  case 410:
+    return "Gone";
+  case 411:
+    return "Length Required";
+  case 413:
+    return "Payload Too Large";
+  case 415:
+    return "Unsupported Media Type";
+  case 422:
+    return "Unprocessable Entity";
+  case 429:
+    return "Too Many Requests";
+  case 431:
+    return "Request Header Fields Too Large";
+  case 499:
+    return "Client Closed Request";
+  case 500:
+    return "Internal Server Error";
+  case 501:
+    return "Not Implemented";
+  case 502:
+    return "Bad Gateway";
+  case 503:
+    return "Service Unavailable";
+  case 504:
+    return "Gateway Timeout";
+  default:
+    return "Unknown";
   }
 }
 
@@ -221,9 +250,12 @@ static void on_write(uv_write_t *wr, int status) {
   }
   /* Progress on a reply the client is reading restarts the stall timer; once
    * everything is written the timer is the one of the current state. */
-  if (c->writes_pending > 0 || c->state == HS_READ_BODY) timer_arm(c, c->srv->opts.idle_timeout);
-  else if (c->state == HS_HANDLING) uv_timer_stop(&c->timer);
-  else timer_arm(c, c->head_started ? c->srv->opts.header_timeout : c->srv->opts.idle_timeout);
+  if (c->writes_pending > 0 || c->state == HS_READ_BODY)
+    timer_arm(c, c->srv->opts.idle_timeout);
+  else if (c->state == HS_HANDLING)
+    uv_timer_stop(&c->timer);
+  else
+    timer_arm(c, c->head_started ? c->srv->opts.header_timeout : c->srv->opts.idle_timeout);
 }
 
 /* Allocates a write block of `len` bytes; the caller fills w->data. */
@@ -239,7 +271,26 @@ static void write_send(hs_conn *c, hs_write *w) {
     free(w);
     return;
   }
-  uv_buf_t b = uv_buf_init(w->data, (unsigned)w->len);
+  /* Fast path: nothing queued, so try the socket directly. A streamed token
+   * usually leaves in this one syscall, with no write request, callback or
+   * timer update; only a remainder the socket did not take is queued. */
+  size_t off = 0;
+  if (c->writes_pending == 0) {
+    int n = uv_try_write((uv_stream_t *)&c->tcp, &(uv_buf_t){.base = w->data, .len = w->len}, 1);
+    if (n > 0) off = (size_t)n;
+    if (off == w->len) {
+      free(w);
+      if (c->close_when_drained) conn_close(c);
+      return;
+    }
+    if (n < 0 && n != UV_EAGAIN) {
+      free(w);
+      SW_DEBUG(HS_LOG, "%s: write failed: %s", c->remote, uv_strerror(n));
+      conn_close(c);
+      return;
+    }
+  }
+  uv_buf_t b = uv_buf_init(w->data + off, (unsigned)(w->len - off));
   c->writes_pending++;
   int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_write);
   if (rc < 0) {
@@ -427,8 +478,10 @@ static void request_reset(hs_conn *c) {
   sw_buf_reset(&c->field);
   sw_buf_reset(&c->value);
   /* Do not keep a huge body buffer around on an idle keep-alive connection. */
-  if (c->body.cap > (1u << 20)) sw_buf_free(&c->body);
-  else sw_buf_reset(&c->body);
+  if (c->body.cap > (1u << 20))
+    sw_buf_free(&c->body);
+  else
+    sw_buf_reset(&c->body);
   c->headers.len = 0;
   c->last_was_value = false;
   c->head_bytes = 0;
@@ -539,8 +592,10 @@ static void on_handle_closed(uv_handle_t *h) {
   http_server *s = c->srv;
   /* The client went away before the reply was finished: tell the handler. */
   if (c->state == HS_HANDLING && !c->res.finished && c->res.on_close) c->res.on_close(c->res.on_close_ud);
-  if (c->prev) c->prev->next = c->next;
-  else s->conns = c->next;
+  if (c->prev)
+    c->prev->next = c->next;
+  else
+    s->conns = c->next;
   if (c->next) c->next->prev = c->prev;
   s->n_conns--;
   sw_arena_free(c->arena);
@@ -736,8 +791,10 @@ void http_server_close(http_server *s) {
   s->closing = true;
   for (hs_conn *c = s->conns, *next; c; c = next) {
     next = c->next;
-    if (c->state == HS_HANDLING) c->keep_alive = false;
-    else conn_close(c);
+    if (c->state == HS_HANDLING)
+      c->keep_alive = false;
+    else
+      conn_close(c);
   }
   uv_close((uv_handle_t *)&s->listener, on_listener_closed);
 }

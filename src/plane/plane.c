@@ -115,5 +115,7 @@ void plane_event(plane *p, const char *kind, const char *ns, const char *name, c
   if (ev && store_apply(p->store, &ev, 1, plane_now(p), NULL, &err) != 0)
     SW_WARN("plane", "recording event %s: %s", evname, err.msg);
   json_decref(ev);
-  SW_INFO("event", "%s %s/%s %s: %s", type, kind, name, reason, msg);
+  /* repeats are aggregated into count, as in the store: log the first only */
+  if (count == 1) SW_INFO("event", "%s %s/%s %s: %s", type, kind, name, reason, msg);
+  else SW_DEBUG("event", "%s %s/%s %s (x%ld): %s", type, kind, name, reason, count, msg);
 }

@@ -53,7 +53,9 @@ class ControlPlane:
         log = open(self.log_path, "a")
         self.proc = subprocess.Popen(
             [BIN, "up", "--state-dir", self.state_dir, "--listen", f"127.0.0.1:{self.port}",
-             "--time-scale", "10"], stdout=log, stderr=log)
+             "--time-scale", "10", "--example", "none",
+             # the foundation alone: store and API server, no controller writing
+             "--controllers", "none", "--gateway", "off"], stdout=log, stderr=log)
         log.close()
         deadline = time.time() + timeout
         while time.time() < deadline:

@@ -33,7 +33,8 @@ static void handler(void *ud, const http_request *req, http_response *res) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!srv) {
     uv_loop_init(&loop);
-    http_server_opts o = {.max_header_bytes = 4096, .max_body_bytes = 65536, .header_timeout = 5, .idle_timeout = 5};
+    http_server_opts o = {
+        .max_header_bytes = 4096, .max_body_bytes = 65536, .header_timeout = 5, .idle_timeout = 5};
     sw_err err;
     if (http_server_listen(&loop, "127.0.0.1", 0, &o, handler, NULL, &srv, &err) != 0) abort();
   }
@@ -55,7 +56,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uv_run(&loop, UV_RUN_NOWAIT);
     if (w <= 0) {
       char sink[65536];
-      while (recv(sv[1], sink, sizeof sink, MSG_DONTWAIT) > 0) {}
+      while (recv(sv[1], sink, sizeof sink, MSG_DONTWAIT) > 0) {
+      }
       if (http_server_connections(srv) == 0) break;
     }
   }
@@ -63,7 +65,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char sink[65536];
   for (int i = 0; i < 10000 && http_server_connections(srv) > 0; i++) {
     uv_run(&loop, UV_RUN_NOWAIT);
-    while (recv(sv[1], sink, sizeof sink, MSG_DONTWAIT) > 0) {}
+    while (recv(sv[1], sink, sizeof sink, MSG_DONTWAIT) > 0) {
+    }
   }
   if (http_server_connections(srv) != 0) abort(); /* a connection outlived its client */
   close(sv[1]);

@@ -84,8 +84,9 @@ static void handler(void *ud, const http_request *req, http_response *res) {
     char out[4096];
     const char *a = http_request_query(req, "a"), *b = http_request_query(req, "b");
     const char *ct = http_request_header(req, "content-type"), *e = http_request_header(req, "X-Empty");
-    int n = snprintf(out, sizeof out, "%s|%s|a=%s|b=%s|ct=%s|empty=[%s]|len=%zu|body=%s", req->method, req->path,
-                     a ? a : "-", b ? b : "-", ct ? ct : "-", e ? e : "-", req->body_len, req->body);
+    int n =
+        snprintf(out, sizeof out, "%s|%s|a=%s|b=%s|ct=%s|empty=[%s]|len=%zu|body=%s", req->method, req->path,
+                 a ? a : "-", b ? b : "-", ct ? ct : "-", e ? e : "-", req->body_len, req->body);
     http_respond(res, 200, "text/plain", out, (size_t)n);
   } else if (strcmp(req->path, "/async") == 0) {
     pending *p = pending_new(st, res);
@@ -240,7 +241,8 @@ static bool read_reply(rd *r, reply *rep, bool head_only) {
     cr_assert(rd_n(r, rep->body, (size_t)clen));
     rep->body_len = (size_t)clen;
   } else {
-    while (rd_fill(r)) {}
+    while (rd_fill(r)) {
+    }
     memcpy(rep->body, r->buf, r->len);
     rep->body_len = r->len;
     r->len = 0;
@@ -368,10 +370,14 @@ Test(net, limits_and_parse_errors) {
   http_server_opts o = {.max_header_bytes = 1024, .max_body_bytes = 100};
   srv_thread *st = srv_start(&o);
   reply rep;
-  struct { const char *req; int status; } cases[] = {
+  struct {
+    const char *req;
+    int status;
+  } cases[] = {
       {"GET /hello HTTP/1.1\r\nX-Big: %s\r\n\r\n", 431},
       {"POST /echo HTTP/1.1\r\nContent-Length: 101\r\n\r\n", 413},
-      {"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n%.64s\r\n40\r\n%.64s\r\n0\r\n\r\n", 413},
+      {"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n%.64s\r\n40\r\n%.64s\r\n0\r\n\r\n",
+       413},
       {"GARBAGE\r\n\r\n", 400},
       {"GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n", 400},
       {"GET / HTTP/9.9.9\r\n\r\n", 400},
@@ -404,14 +410,21 @@ Test(net, slowloris_and_idle_timeouts) {
   srv_thread *st = srv_start(&o);
   /* Slowloris: a byte every 50 ms never completes the head; cut off in time. */
   int fd = client(st);
-  const char *req = "GET /hello HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+  const char *req =
+      "GET /hello HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
   double t0 = sw_mono_now();
   bool cut = false;
   for (size_t i = 0; i < strlen(req); i++) {
-    if (send(fd, req + i, 1, MSG_NOSIGNAL) <= 0) { cut = true; break; }
+    if (send(fd, req + i, 1, MSG_NOSIGNAL) <= 0) {
+      cut = true;
+      break;
+    }
     usleep(50000);
     char c;
-    if (recv(fd, &c, 1, MSG_DONTWAIT) == 0) { cut = true; break; }
+    if (recv(fd, &c, 1, MSG_DONTWAIT) == 0) {
+      cut = true;
+      break;
+    }
   }
   double took = sw_mono_now() - t0;
   cr_assert(cut, "slow client was not cut off");
@@ -546,6 +559,37 @@ Test(net, listen_errors) {
   cr_assert_eq(http_server_listen(&loop, "127.0.0.1", http_server_port(s), NULL, handler, NULL, &s2, &err),
                SW_EIO);
   cr_assert(strstr(err.msg, "cannot listen"), "%s", err.msg);
+  http_server_close(s);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  cr_assert_eq(uv_loop_close(&loop), 0);
+}
+
+static const char *json_errors(void *ud, int status, const char *message, sw_buf *body) {
+  (void)ud;
+  sw_buf_printf(body, "{\"status\":%d,\"message\":\"%s\"}", status, message);
+  return "application/json";
+}
+
+Test(net, error_format_hook_writes_the_server_made_replies) {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  http_server_opts o = {.max_body_bytes = 10};
+  http_server *s;
+  sw_err err;
+  cr_assert_eq(http_server_listen(&loop, "127.0.0.1", 0, &o, handler, NULL, &s, &err), 0);
+  http_server_set_error_format(s, json_errors, NULL);
+  int sv[2];
+  cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  cr_assert_eq(http_server_adopt(s, sv[0], &err), 0);
+  sends(sv[1], "POST /echo HTTP/1.1\r\nContent-Length: 11\r\n\r\n");
+  for (int i = 0; i < 100 && http_server_connections(s) > 0; i++) uv_run(&loop, UV_RUN_NOWAIT);
+  rd r = {.fd = sv[1]};
+  reply rep;
+  cr_assert(read_reply(&r, &rep, false));
+  cr_assert_eq(rep.status, 413);
+  cr_assert(strstr(rep.head, "Content-Type: application/json"), "%s", rep.head);
+  cr_assert_str_eq(rep.body, "{\"status\":413,\"message\":\"request body too large\"}");
+  close(sv[1]);
   http_server_close(s);
   uv_run(&loop, UV_RUN_DEFAULT);
   cr_assert_eq(uv_loop_close(&loop), 0);

@@ -1,0 +1,16 @@
+/*
+ * fuzz_gateway_promtext.c — the load gauges the standalone gateway reads
+ * from each replica's /metrics text.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gateway/epfile.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  gw_load l;
+  gw_prom_load((const char *)data, size, &l);
+  return 0;
+}
