@@ -404,6 +404,17 @@ void schedule_estimate(const schedule_fleet *f, const schedule_workload *w, bool
       continue;
     }
     e->ready = true;
+    /* Nodes that all stopped answering while the cluster is still within its
+     * health grace period: the driver is going away or coming back. Keep what
+     * the cluster had, place nothing new there, and let the grace and the
+     * toleration decide, rather than re-placing its replicas at once. */
+    bool any_node_ready = c->n_nodes == 0;
+    for (size_t k = 0; k < c->n_nodes && !any_node_ready; k++) any_node_ready = f->nodes[c->nodes[k]].ready;
+    if (!any_node_ready) {
+      e->available = clamp32(had);
+      e->ready_replicas = clamp32(had);
+      continue;
+    }
     int64_t avail = 0;
     for (size_t k = 0; k < c->n_nodes; k++) {
       const schedule_node *nd = &f->nodes[c->nodes[k]];

@@ -1,0 +1,121 @@
+"""Fleet behaviour through `spillway up` with the first seed's example:
+a member cluster that stops answering has its replicas re-placed on the
+other tier after its grace and toleration, and they come back when it
+returns; and the seeds' FAQ diagnostics (a FederatedHPA whose target does
+not exist; a metric that cannot be fetched)."""
+import json
+import os
+import sys
+import tempfile
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import walkthrough as w  # noqa: E402
+
+
+@pytest.fixture
+def fleet():
+    f = w.Fleet(20, "seed1")
+    yield f
+    f.stop()
+
+
+def cluster_ready(f, name):
+    conds = f.json("get", "cluster", name).get("status", {}).get("conditions", [])
+    return any(c["type"] == "Ready" and c["status"] == "True" for c in conds)
+
+
+def apply_yaml(f, text):
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as t:
+        t.write(text)
+    try:
+        return f.sw("apply", "-f", t.name)
+    finally:
+        os.unlink(t.name)
+
+
+def set_paused(f, name, paused):
+    c = f.json("get", "cluster", name)
+    ann = c["metadata"].setdefault("annotations", {})
+    if paused:
+        ann["spillway.io/paused"] = "true"
+    else:
+        ann.pop("spillway.io/paused", None)
+    # a short grace and toleration so the test runs in seconds (documented
+    # defaults: 40 s and 300 s)
+    c["spec"]["healthGraceSeconds"] = 10
+    c["spec"]["tolerationSeconds"] = 30
+    for k in ("uid", "resourceVersion", "generation", "creationTimestamp"):
+        c["metadata"].pop(k, None)
+    c.pop("status", None)
+    apply_yaml(f, json.dumps(c))
+
+
+def test_failed_cluster_replicas_move_to_the_next_tier_and_come_back(fleet):
+    f = fleet
+    f.wait(lambda: w.pods_by_cluster(f, "test", ready_only=True) == {"cluster1": 1}, 200, "qwen3 Ready in cluster1")
+    set_paused(f, "cluster1", True)
+    f.wait(lambda: not cluster_ready(f, "cluster1"), 60, "cluster1 marked not ready")
+    # re-placed on the low-priority tier after the toleration, and serving there
+    f.wait(lambda: w.pods_by_cluster(f, "test", ready_only=True).get("cluster2") == 1, 300,
+           "the replica re-placed and Ready in cluster2")
+    # the gateway sends to it: one request answered
+    out = w.subprocess.run(["curl", "-s", "-m", "60", f"{f.gateway}/v1/chat/completions", "-H",
+                            "Content-Type: application/json", "-d",
+                            '{"messages": [{"role": "user", "content": "hi"}], "max_tokens": 4}'],
+                           capture_output=True, text=True, timeout=90).stdout
+    assert json.loads(out)["object"] == "chat.completion", out
+    set_paused(f, "cluster1", False)
+    f.wait(lambda: cluster_ready(f, "cluster1"), 60, "cluster1 ready again")
+    # the surplus leaves the lowest tier: back to cluster1 only
+    f.wait(lambda: w.pods_by_cluster(f, "test") == {"cluster1": 1}
+           and w.pods_by_cluster(f, "test", ready_only=True) == {"cluster1": 1}, 400,
+           "the replica back in cluster1 and gone from cluster2")
+
+
+def test_faq_missing_target_and_unfetchable_metric(fleet):
+    f = fleet
+    # FAQ 1: a FederatedHPA whose scaleTargetRef names no Deployment
+    apply_yaml(f, """apiVersion: autoscaling.one.alibabacloud.com/v1alpha1
+kind: FederatedHPA
+metadata: {name: wrong-target, namespace: test}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: qwen4}
+  minReplicas: 1
+  maxReplicas: 10
+  metrics:
+  - type: Pods
+    pods: {metric: {name: num_requests_running}, target: {type: AverageValue, averageValue: "20"}}
+""")
+
+    def conditions(name):
+        return {c["type"]: c for c in f.json("get", "fhpa", name, "-n", "test").get("status", {}).get("conditions", [])}
+    c = f.wait(lambda: conditions("wrong-target").get("AbleToScale"), 60, "wrong-target's conditions")
+    assert c["status"] == "False" and c["reason"] == "FailedGetScale", c
+    assert "qwen4" in c["message"], c
+    row = [l for l in f.sw("get", "fhpa", "-n", "test").splitlines() if l.startswith("wrong-target")][0]
+    # NAME REFERENCE MINPODS MAXPODS REPLICAS AGE: REPLICAS is empty
+    cols = row.split()
+    assert cols[:4] == ["wrong-target", "Deployment/qwen4", "1", "10"] and len(cols) == 5, row
+    # FAQ 2: a metric no pod exposes (the seed's own FederatedHPA goes first:
+    # two autoscalers on one Deployment would be reported as ambiguous)
+    f.sw("delete", "fhpa", "vllm-fhpa", "-n", "test")
+    apply_yaml(f, """apiVersion: autoscaling.one.alibabacloud.com/v1alpha1
+kind: FederatedHPA
+metadata: {name: no-such-metric, namespace: test}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: qwen3}
+  minReplicas: 1
+  maxReplicas: 10
+  metrics:
+  - type: Pods
+    pods: {metric: {name: num_requests_swapped}, target: {type: AverageValue, averageValue: "1"}}
+""")
+    f.wait(lambda: w.pods_by_cluster(f, "test", ready_only=True), 200, "a Ready qwen3 pod")
+    c = f.wait(lambda: (lambda c: c if c and c["status"] == "False" else None)(conditions("no-such-metric").get("ScalingActive")),
+               60, "ScalingActive False")
+    assert c["reason"] == "FailedGetPodsMetric", c
+    assert "num_requests_swapped" in c["message"] and "qwen3-" in c["message"], c
+    desc = f.sw("describe", "fhpa", "-n", "test", "no-such-metric")
+    assert "FailedGetPodsMetric" in desc and "ScalingActive" in desc, desc
