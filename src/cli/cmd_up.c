@@ -454,7 +454,14 @@ static int up_run(const up_options *o) {
           o->state_dir, db, (unsigned long long)store_revision(u.store), o->time_scale);
   print_banner(&u, o, url);
   bool live = o->summary > 0 || (o->summary < 0 && isatty(STDOUT_FILENO));
-  if (live) u.summary = up_summary_start(&u.plane, u.hub);
+  if (live) {
+    char footer[600];
+    int n = snprintf(footer, sizeof footer, "control plane %s   state %s\n", url, o->state_dir);
+    if (u.gw && n > 0 && (size_t)n < sizeof footer)
+      snprintf(footer + n, sizeof footer - (size_t)n, "gateway       http://%s:%d/v1  (OpenAI API)\n", o->gw_host,
+               gw_port(u.gw));
+    u.summary = up_summary_start(&u.plane, u.hub, footer);
+  }
   uv_run(&u.loop, UV_RUN_DEFAULT);
   SW_INFO(UP_LOG, "stopped");
   rc = 0;

@@ -106,6 +106,7 @@ struct up_summary {
   uv_timer_t timer;
   double last_total, last_time;
   bool have_last;
+  char *footer;
 };
 
 static void sum_gauge(metrics_hub *hub, const json_t *pods, const char *series, double *out) {
@@ -143,6 +144,7 @@ static void on_tick(uv_timer_t *t) {
   /* home the cursor and clear: one screen, redrawn in place */
   fputs("\033[H\033[2J", stdout);
   fputs(text, stdout);
+  if (s->footer) fprintf(stdout, "\n%s", s->footer);
   fflush(stdout);
   free(text);
   json_decref(clusters);
@@ -150,8 +152,9 @@ static void on_tick(uv_timer_t *t) {
   json_decref(pods);
 }
 
-up_summary *up_summary_start(plane *p, metrics_hub *hub) {
+up_summary *up_summary_start(plane *p, metrics_hub *hub, const char *footer) {
   up_summary *s = sw_xcalloc(1, sizeof *s);
+  s->footer = footer ? sw_xstrdup(footer) : NULL;
   s->p = p;
   s->hub = hub;
   uv_timer_init(p->loop, &s->timer);
@@ -160,7 +163,11 @@ up_summary *up_summary_start(plane *p, metrics_hub *hub) {
   return s;
 }
 
-static void free_summary(uv_handle_t *h) { free(h->data); }
+static void free_summary(uv_handle_t *h) {
+  up_summary *s = h->data;
+  free(s->footer);
+  free(s);
+}
 
 void up_summary_free(up_summary *s) {
   if (!s) return;

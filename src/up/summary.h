@@ -14,7 +14,9 @@ struct plane;
 struct metrics_hub;
 
 typedef struct up_summary up_summary;
-up_summary *up_summary_start(struct plane *p, struct metrics_hub *hub);
+/* footer (copied; may be NULL) is printed under the summary: the addresses
+ * and commands to try, which the redraw would otherwise clear. */
+up_summary *up_summary_start(struct plane *p, struct metrics_hub *hub, const char *footer);
 void up_summary_free(up_summary *s);
 
 /* Pure: the screen's text for these objects. waiting/running/rps are the

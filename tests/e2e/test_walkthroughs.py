@@ -20,7 +20,7 @@ def fleet(request):
 def test_seed1_priority_spill_provisioning_and_fhpa(fleet):
     r = walkthrough.seed1(fleet)
     assert r["codes"] == {200: 600}
-    assert sum(r["ready"].values()) >= 3
+    assert r["started_on_elastic"], r
 
 
 @pytest.mark.parametrize("fleet", [(20, "none")], indirect=True)

@@ -272,7 +272,17 @@ $ hey -n 600 -c 60 -m POST -H "Content-Type: application/json" \\
     # inventory-aware scheduling: cluster2 had one GPU; the third replica gets
     # an elastic node provisioned for it
     f.wait(lambda: any(n["metadata"]["name"].startswith("cluster2-elastic") for n in f.items("nodes")), 120, "an elastic node in cluster2")
-    ready3 = f.wait(lambda: (lambda c: c if sum(c.values()) >= 3 else None)(pods_by_cluster(f, "test", ready_only=True)), 400, "three Ready replicas")
+    # "the new replica starts successfully": scheduled on the provisioned
+    # elastic node and its container started. (Whether it also turns Ready
+    # before the FederatedHPA scales in depends on how long the seed's fixed
+    # 600 requests last against its 30 s readiness delay, so it is not asserted.)
+    def started_on_elastic():
+        evs = f.items("events", "test")
+        on_elastic = {e["involvedObject"]["name"] for e in evs if e.get("reason") == "Scheduled"
+                      and "to cluster2-elastic" in e.get("message", "")}
+        return sorted(e["involvedObject"]["name"] for e in evs
+                      if e.get("reason") == "Started" and e["involvedObject"]["name"] in on_elastic)
+    started = f.wait(started_on_elastic, 200, "a replica started on cluster2's elastic node")
     if doc:
         doc.text("## Verify inventory-aware scheduling\n\ncluster1 and cluster2 had two GPUs between them; the third replica starts anyway, on a node cluster2's elastic pool provisioned for it:")
         doc.shell("spillway get rb -n test", f.sw("get", "rb", "-n", "test"))
@@ -291,7 +301,7 @@ $ hey -n 600 -c 60 -m POST -H "Content-Type: application/json" \\
         doc.text("After the load test ends, the 30 s scale-down window passes and the FederatedHPA returns to its minimum; the replicas leave cluster2 first, and cluster1's stays:")
         doc.shell("spillway get fhpa -n test vllm-fhpa", f.sw("get", "fhpa", "-n", "test", "vllm-fhpa"))
         doc.shell("spillway get pods -n test -o wide", f.sw("get", "pods", "-n", "test", "-o", "wide"))
-    return {"scaled_to": up3, "ready": ready3, "codes": codes}
+    return {"scaled_to": up3, "started_on_elastic": started, "codes": codes}
 
 
 # ---------------------------------------------------------------- seed 2 ----
