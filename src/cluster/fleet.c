@@ -57,6 +57,7 @@ struct cluster_fleet {
   bool self_delete; /* our own Pod deletions: not a user's */
   void (*done)(void *);
   void *done_ud;
+  bool stop_done;      /* cluster_fleet_stop's completion flag */
 };
 
 /* ---- helpers ------------------------------------------------------------------ */
@@ -704,13 +705,14 @@ void cluster_fleet_shutdown(cluster_fleet *f, void (*done)(void *ud), void *ud) 
   if (f->pending_destroys == 0) finish_shutdown(f);
 }
 
-static void set_flag(void *ud) { *(bool *)ud = true; }
+static void set_flag(void *ud) { ((cluster_fleet *)ud)->stop_done = true; }
 
 void cluster_fleet_stop(cluster_fleet *f) {
   if (!f || f->stopped) return;
-  bool done = false;
-  cluster_fleet_shutdown(f, set_flag, &done);
-  while (!done && !f->stopped) uv_run(f->p->loop, UV_RUN_ONCE);
+  /* the flag lives in f, not on this stack: f->done_ud outlives the call */
+  f->stop_done = false;
+  cluster_fleet_shutdown(f, set_flag, f);
+  while (!f->stop_done && !f->stopped) uv_run(f->p->loop, UV_RUN_ONCE);
 }
 
 void cluster_fleet_free(cluster_fleet *f) {

@@ -41,7 +41,7 @@ static int get_number(const json_t *obj, const char *key, const char *path, doub
 
 static int get_int(const json_t *obj, const char *key, const char *path, int def, int min, int *out,
                    sw_err *err) {
-  double d;
+  double d = 0; /* set by get_number on success; gcc -O3 cannot see it */
   int rc = get_number(obj, key, path, def, min, &d, err);
   if (rc) return rc;
   if (d != floor(d) || d > 1e9)
