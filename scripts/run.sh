@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
-scripts/build.sh release >/dev/null
+scripts/build.sh release >&2
 exec build-release/spillway up "$@"

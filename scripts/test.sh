@@ -8,7 +8,7 @@ scripts/deps.sh
 scripts/build.sh asan
 scripts/build.sh fuzz
 # the README's run command builds this flavour: -O3 warnings differ from -O0's
-scripts/build.sh release >/dev/null
+scripts/build.sh release | tail -n 20
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 echo "== unit tests"
