@@ -461,3 +461,30 @@ int client_decode_paths(const char *const *paths, size_t n, const api_vars *vars
   *out = batch;
   return rc;
 }
+
+/* ---- the shared argument loop ---- */
+
+int client_parse_command(int argc, char **argv, const char *cmd, void (*usage)(void), client_opts *co,
+                         const char **ns, const char *extra_flag, const char **extra, client_args *pos) {
+  for (int i = 1; i < argc;) {
+    int r;
+    if ((r = client_common_flag(argc, argv, &i, co)) ||
+        (r = client_flag_value(argc, argv, &i, "-n", "--namespace", ns)) ||
+        (extra_flag && (r = client_flag_value(argc, argv, &i, NULL, extra_flag, extra)))) {
+      if (r < 0) return -1;
+      continue;
+    }
+    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+      usage();
+      return 1;
+    }
+    if (argv[i][0] == '-' && argv[i][1]) {
+      client_error("%s: unknown flag \"%s\"", cmd, argv[i]);
+      usage();
+      return -1;
+    }
+    sw_vec_push(pos, argv[i]);
+    i++;
+  }
+  return 0;
+}

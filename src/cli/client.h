@@ -85,6 +85,17 @@ void client_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * NULL. Returns NULL after printing an error when the kind is unknown. */
 const api_kind *client_kind_arg(const char *arg, const char **name_out, char *kindbuf, size_t kindbuf_len);
 
+/* Positional arguments of a command (borrowed from argv). */
+typedef SW_VEC(const char *) client_args;
+
+/* The argument loop every resource command shares: client_common_flag, -n
+ * NAMESPACE, one command-specific `--flag VALUE` (extra_flag may be NULL),
+ * -h/--help, and positional arguments into pos. An unknown flag is reported
+ * as `CMD: unknown flag "X"` with the usage. Returns 0 to go on, 1 when help
+ * was printed (exit 0), -1 on a usage error already reported (exit 2). */
+int client_parse_command(int argc, char **argv, const char *cmd, void (*usage)(void), client_opts *co,
+                         const char **ns, const char *extra_flag, const char **extra, client_args *pos);
+
 /* Reads and decodes manifests from files, directories (their *.yaml, *.yml,
  * *.json files in name order) or "-" (stdin) into one new JSON array; all or
  * nothing, err naming file:line on failure. */

@@ -81,27 +81,12 @@ static json_t *related_of(client *c, const api_kind *k, const json_t *obj, const
 int cmd_describe(int argc, char **argv) {
   client_opts co = {0};
   const char *ns = NULL;
-  SW_VEC(const char *) pos = {0};
+  client_args pos = {0};
   int rc = 2;
-  for (int i = 1; i < argc;) {
-    int r;
-    if ((r = client_common_flag(argc, argv, &i, &co)) ||
-        (r = client_flag_value(argc, argv, &i, "-n", "--namespace", &ns))) {
-      if (r < 0) goto done;
-      continue;
-    }
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      usage();
-      rc = 0;
-      goto done;
-    }
-    if (argv[i][0] == '-' && argv[i][1]) {
-      client_error("describe: unknown flag \"%s\"", argv[i]);
-      usage();
-      goto done;
-    }
-    sw_vec_push(&pos, argv[i]);
-    i++;
+  int pr = client_parse_command(argc, argv, "describe", usage, &co, &ns, NULL, NULL, &pos);
+  if (pr) {
+    if (pr > 0) rc = 0;
+    goto done;
   }
   if (pos.len == 0) {
     usage();

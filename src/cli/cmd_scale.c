@@ -18,28 +18,12 @@ static void usage(void) {
 int cmd_scale(int argc, char **argv) {
   client_opts co = {0};
   const char *ns = NULL, *reps = NULL;
-  SW_VEC(const char *) pos = {0};
+  client_args pos = {0};
   int rc = 2;
-  for (int i = 1; i < argc;) {
-    int r;
-    if ((r = client_common_flag(argc, argv, &i, &co)) ||
-        (r = client_flag_value(argc, argv, &i, "-n", "--namespace", &ns)) ||
-        (r = client_flag_value(argc, argv, &i, NULL, "--replicas", &reps))) {
-      if (r < 0) goto done;
-      continue;
-    }
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      usage();
-      rc = 0;
-      goto done;
-    }
-    if (argv[i][0] == '-' && argv[i][1]) {
-      client_error("scale: unknown flag \"%s\"", argv[i]);
-      usage();
-      goto done;
-    }
-    sw_vec_push(&pos, argv[i]);
-    i++;
+  int pr = client_parse_command(argc, argv, "scale", usage, &co, &ns, "--replicas", &reps, &pos);
+  if (pr) {
+    if (pr > 0) rc = 0;
+    goto done;
   }
   if (!reps) {
     client_error("scale: --replicas=N is required");
