@@ -5,7 +5,7 @@
 set -euo pipefail
 PKGS=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
-  libuv1-dev libhttp-parser-dev libcurl4-openssl-dev libyaml-dev libjansson-dev
+  libuv1-dev libhttp-parser-dev libcurl4-openssl-dev libyaml-dev libjansson-dev libyajl-dev node-llhttp
   libsqlite3-dev libssl-dev libcriterion-dev
   python3 python3-pytest python3-yaml python3-requests
   hey wrk prometheus nginx-light curl procps psmisc

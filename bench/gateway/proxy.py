@@ -8,11 +8,17 @@ proxy cost; see /work/shared/notes/nginx-baseline.md), or with --engines two
 upstreams, proxy_buffering off, access_log off, worker_processes = the
 gateway's --workers. Load: `wrk -t1 -c64 --latency` with a Lua script POSTing
 a chat body, and the first seed's `hey` request (-c 64), alternating nginx and
-spillway for --rounds rounds (best round kept for each); then both at a fixed
-rate (hey -q) next to the backend hit directly, to show the latency each
-proxy adds. The ratio is printed last.
+spillway round by round; then both at a fixed rate (hey -q) next to the
+backend hit directly, to show the latency each proxy adds. The ratio is
+printed last.
 
-    bench/gateway/proxy.py [--workers 1] [--duration 10] [--rounds 2] [--engines]
+The machine is shared by the clients, both proxies and the upstreams, and a
+single round swings by +-15 %, so every figure compared is the median over
+--rounds interleaved rounds, and the throughput ratio is the median of the
+per-round ratios (each round runs nginx and spillway back to back, so slow
+phases of the machine hit both).
+
+    bench/gateway/proxy.py [--workers 1] [--duration 6] [--rounds 5] [--engines]
 
 SPILLWAY_BIN selects the binary (default: build-release/spillway; build it
 with scripts/build.sh release)."""
@@ -140,14 +146,21 @@ def run_hey(url, args, body):
             "secs": secs}
 
 
+def med(xs):
+    xs = sorted(xs)
+    k = len(xs) // 2
+    return xs[k] if len(xs) % 2 else (xs[k - 1] + xs[k]) / 2
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--workers", type=int, default=1)
-    ap.add_argument("--duration", type=int, default=10)
-    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--duration", type=int, default=6)
+    ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--rate", type=int, default=2000, help="fixed request rate for the added-latency runs")
     ap.add_argument("--engines", action="store_true", help="spillway engine replicas instead of nginx return 200")
+    ap.add_argument("--only", choices=("throughput", "latency"), help="run one half of the benchmark")
     a = ap.parse_args()
     if not os.access(BIN, os.X_OK):
         sys.exit(f"{BIN}: not built (scripts/build.sh release, or set SPILLWAY_BIN)")
@@ -199,30 +212,28 @@ def main():
         print(f"# backend: {'2 spillway engines' if a.engines else '2 nginx return-200 upstreams'}; "
               f"proxies with {a.workers} worker(s); {os.cpu_count()} cores shared by everything")
         rows = []
-        best = {}
-        for r in range(a.rounds):
-            for name in ("nginx", "spillway"):
-                res = measured(owner[name], run_wrk, url(name), a.duration, a.connections, script)
-                rows.append(("wrk", name, r + 1, res))
-                if res["rps"] > best.get(("wrk", name), {"rps": 0})["rps"]:
-                    best[("wrk", name)] = res
-        for r in range(a.rounds):
-            for name in ("nginx", "spillway"):
-                res = measured(owner[name], run_hey, url(name),
-                               ["-n", str(20000 if not a.engines else 5000), "-c", str(a.connections)], SEED_BODY)
-                rows.append(("hey", name, r + 1, res))
-                if res["rps"] > best.get(("hey", name), {"rps": 0})["rps"]:
-                    best[("hey", name)] = res
+        by = {}  # (client, target) -> results per round, in round order
+        for client in ("wrk", "hey") if a.only != "latency" else ():
+            for r in range(a.rounds):
+                for name in ("nginx", "spillway"):
+                    if client == "wrk":
+                        res = measured(owner[name], run_wrk, url(name), a.duration, a.connections, script)
+                    else:
+                        res = measured(owner[name], run_hey, url(name),
+                                       ["-n", str(20000 if not a.engines else 5000), "-c", str(a.connections)],
+                                       SEED_BODY)
+                    rows.append((client, name, r + 1, res))
+                    by.setdefault((client, name), []).append(res)
         per_worker = max(1, a.rate // 4)
         runs = {"direct": [], "nginx": [], "spillway": []}
-        for r in range(max(3, a.rounds)):  # interleaved; the median per target damps the machine's noise
+        for r in range(max(3, a.rounds) if a.only != "throughput" else 0):  # interleaved: medians damp the noise
             for name in runs:
                 res = run_hey(url(name), ["-z", f"{max(3, a.duration // 2)}s", "-c", "4", "-q", str(per_worker)],
                               SEED_BODY)
                 runs[name].append(res)
                 rows.append((f"hey@{per_worker * 4}/s", name, r + 1, res))
-        med = lambda xs: sorted(xs)[len(xs) // 2]
-        fixed = {n: {"p50": med([x["p50"] for x in v]), "p99": med([x["p99"] for x in v])} for n, v in runs.items()}
+        fixed = {n: {"p50": med([x["p50"] for x in v]), "p99": med([x["p99"] for x in v])}
+                 for n, v in runs.items() if v}
 
         print(f"{'client':<12} {'target':<9} {'round':>5} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'non-200':>8} "
               f"{'proxy CPU us/req':>17}")
@@ -231,23 +242,33 @@ def main():
             print(f"{client:<12} {name:<9} {r:>5} {res['rps']:>10.0f} {res['p50']:>8.3f} {res['p99']:>8.3f} "
                   f"{res['non2xx']:>8} {cpu}{'  errors: ' + str(res['errors']) if res['errors'] else ''}")
         print()
-        for client in ("wrk", "hey"):
-            n, s = best[(client, "nginx")], best[(client, "spillway")]
-            print(f"best {client:<4} nginx {n['rps']:>8.0f} req/s p99 {n['p99']:.3f} ms | spillway {s['rps']:>8.0f} "
-                  f"req/s p99 {s['p99']:.3f} ms")
-        d = fixed["direct"]
-        for name in ("nginx", "spillway"):
-            f = fixed[name]
-            print(f"added latency at {per_worker * 4} req/s (median of rounds), {name:<8}: "
-                  f"p50 {f['p50'] - d['p50']:+.3f} ms, p99 {f['p99'] - d['p99']:+.3f} ms")
-        cpu = {n: min(r["cpu_us"] for c, nm, _, r in rows if nm == n and c == "wrk") for n in ("nginx", "spillway")}
-        print(f"proxy CPU per request (wrk, lowest round): nginx {cpu['nginx']:.1f} us, spillway {cpu['spillway']:.1f} us")
-        ratio_wrk = best[("wrk", "spillway")]["rps"] / best[("wrk", "nginx")]["rps"]
-        ratio_hey = best[("hey", "spillway")]["rps"] / best[("hey", "nginx")]["rps"]
-        added = fixed["spillway"]["p99"] - d["p99"]
-        print(f"ratio spillway/nginx: throughput wrk {ratio_wrk:.2f}x, hey {ratio_hey:.2f}x, "
-              f"CPU per request {cpu['spillway'] / cpu['nginx']:.2f}x; spillway p99 added {added:.3f} ms "
-              f"(target: throughput >= 1.00x, added p99 < 0.5 ms)")
+        ratio = {}
+        for client in ("wrk", "hey") if by else ():
+            n, sp = by[(client, "nginx")], by[(client, "spillway")]
+            ratio[client] = med([b["rps"] / x["rps"] for x, b in zip(n, sp)])
+            print(f"median {client:<4} nginx {med([x['rps'] for x in n]):>8.0f} req/s p99 "
+                  f"{med([x['p99'] for x in n]):.3f} ms | spillway {med([x['rps'] for x in sp]):>8.0f} req/s p99 "
+                  f"{med([x['p99'] for x in sp]):.3f} ms | per-round ratios "
+                  + " ".join(f"{b['rps'] / x['rps']:.2f}" for x, b in zip(n, sp)))
+        if by:
+            cpu = {n: med([x["cpu_us"] for x in by[("wrk", n)]]) for n in ("nginx", "spillway")}
+            print(f"proxy CPU per request (wrk, median of rounds): nginx {cpu['nginx']:.1f} us, "
+                  f"spillway {cpu['spillway']:.1f} us")
+        added = {}
+        if runs["direct"]:
+            d = fixed["direct"]
+            for name in ("nginx", "spillway"):
+                f = fixed[name]
+                added[name] = f["p99"] - d["p99"]
+                print(f"added latency at {per_worker * 4} req/s (median of rounds), {name:<8}: "
+                      f"p50 {f['p50'] - d['p50']:+.3f} ms, p99 {added[name]:+.3f} ms")
+        parts = []
+        if by:
+            parts.append(f"throughput wrk {ratio['wrk']:.2f}x, hey {ratio['hey']:.2f}x, "
+                         f"CPU per request {cpu['spillway'] / cpu['nginx']:.2f}x")
+        if added:
+            parts.append(f"p99 added spillway {added['spillway']:.3f} ms vs nginx {added['nginx']:.3f} ms")
+        print("ratio spillway/nginx: " + "; ".join(parts) + " (target: throughput >= 1.00x, added p99 < 0.5 ms)")
     finally:
         for p in procs:
             if p.poll() is None:

@@ -66,6 +66,14 @@ void *sw_xmalloc(size_t n) { void *p = malloc(n ? n : 1); if (!p) oom(n); return
 void *sw_xcalloc(size_t n, size_t size) { void *p = calloc(n ? n : 1, size ? size : 1); if (!p) oom(n * size); return p; }
 void *sw_xrealloc(void *p, size_t n) { void *q = realloc(p, n ? n : 1); if (!q) oom(n); return q; }
 char *sw_xstrdup(const char *s) { return sw_xstrndup(s, strlen(s)); }
+
+size_t sw_strlcpy(char *dst, const char *src, size_t n) {
+  size_t len = strlen(src);
+  size_t k = len < n ? len : n - 1;
+  memcpy(dst, src, k);
+  dst[k] = 0;
+  return len;
+}
 char *sw_xstrndup(const char *s, size_t n) {
   char *p = sw_xmalloc(n + 1);
   memcpy(p, s, n);

@@ -52,6 +52,9 @@ void *sw_xrealloc(void *p, size_t n);
 char *sw_xstrdup(const char *s);
 char *sw_xstrndup(const char *s, size_t n);
 char *sw_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Copies src into dst[n] (n > 0), cut short if it does not fit; always
+ * NUL-terminated. Returns strlen(src), so a result >= n means it was cut. */
+size_t sw_strlcpy(char *dst, const char *src, size_t n);
 
 /* ---- growable byte buffer ---------------------------------------------- */
 typedef struct sw_buf {

@@ -103,7 +103,7 @@ void gw_client_respond(gw_conn *c, int status, const char *extra_headers, const 
   sw_buf b;
   sw_buf_init(&b);
   sw_buf_printf(&b, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%sConnection: %s\r\n\r\n",
-                status, http_status_str((enum http_status)status), ctype, len,
+                status, gw_status_text(status), ctype, len,
                 extra_headers ? extra_headers : "", keep ? "keep-alive" : "close");
   sw_buf_append(&b, body, len);
   r->bytes_out = len;
@@ -306,7 +306,7 @@ static void dispatch(gw_conn *c) {
     gw_client_error(c, 400, "invalid_request_error", NULL, NULL, "The request URL could not be parsed.");
     return;
   }
-  enum http_method m = (enum http_method)c->rp.parser.method;
+  llhttp_method_t m = (llhttp_method_t)c->rp.parser.method;
   if (is_proxied_path(path)) {
     if (m != HTTP_POST) {
       client_error_x(c, 405, "Allow: POST\r\n", "invalid_request_error", NULL, "method_not_allowed",

@@ -22,6 +22,8 @@
 #include <sys/socket.h>
 #include <yaml.h>
 
+#include "metrics/promtext.h"
+
 #define MAX_NODES 100000
 #define MAX_DEPTH 64
 
@@ -467,56 +469,28 @@ int gw_epfile_load(const char *path, gw_epfile *out, sw_err *err) {
 
 /* ---- Prometheus gauges ----------------------------------------------------------- */
 
-void gw_prom_load(const char *text, size_t len, gw_load *out) {
+int gw_prom_load(const char *text, size_t len, gw_load *out, sw_err *err) {
   out->waiting = out->running = out->kv = NAN;
+  promtext_doc *d = promtext_doc_new();
+  if (promtext_parse(d, text, len, err) != 0) {
+    promtext_doc_free(d);
+    return -1;
+  }
   double kv_old = NAN;
-  const char *p = text, *end = text + len;
-  while (p < end) {
-    const char *eol = memchr(p, '\n', (size_t)(end - p));
-    if (!eol) eol = end;
-    const char *q = p;
-    while (q < eol && (*q == ' ' || *q == '\t')) q++;
-    if (q < eol && *q != '#') {
-      const char *ns = q;
-      while (q < eol && *q != '{' && *q != ' ' && *q != '\t') q++;
-      size_t nl = (size_t)(q - ns);
-      bool ok = true;
-      if (q < eol && *q == '{') { /* skip labels, honouring quotes and escapes */
-        bool inq = false;
-        q++;
-        while (q < eol && (inq || *q != '}')) {
-          if (inq && *q == '\\' && q + 1 < eol)
-            q++;
-          else if (*q == '"')
-            inq = !inq;
-          q++;
-        }
-        if (q >= eol)
-          ok = false;
-        else
-          q++;
-      }
-      while (q < eol && (*q == ' ' || *q == '\t')) q++;
-      char num[64];
-      size_t k = 0;
-      while (q < eol && *q != ' ' && *q != '\t' && *q != '\r' && k < sizeof num - 1) num[k++] = *q++;
-      num[k] = 0;
-      char *ep;
-      double v = k ? strtod(num, &ep) : NAN;
-      if (ok && k && *ep == 0 && !isnan(v)) {
-#define IS(s) (nl == sizeof(s) - 1 && memcmp(ns, s, nl) == 0)
-        if (IS("vllm:num_requests_waiting") || IS("sglang:num_queue_reqs"))
-          out->waiting = isnan(out->waiting) ? v : out->waiting + v;
-        else if (IS("vllm:num_requests_running") || IS("sglang:num_running_reqs"))
-          out->running = isnan(out->running) ? v : out->running + v;
-        else if (IS("vllm:kv_cache_usage_perc") || IS("sglang:token_usage"))
-          out->kv = isnan(out->kv) || v > out->kv ? v : out->kv;
-        else if (IS("vllm:gpu_cache_usage_perc"))
-          kv_old = isnan(kv_old) || v > kv_old ? v : kv_old;
-#undef IS
-      }
-    }
-    p = eol + 1;
+  for (size_t i = 0; i < d->n_samples; i++) {
+    const char *name = d->samples[i].name;
+    double v = d->samples[i].value;
+    if (isnan(v)) continue;
+    if (strcmp(name, "vllm:num_requests_waiting") == 0 || strcmp(name, "sglang:num_queue_reqs") == 0)
+      out->waiting = isnan(out->waiting) ? v : out->waiting + v;
+    else if (strcmp(name, "vllm:num_requests_running") == 0 || strcmp(name, "sglang:num_running_reqs") == 0)
+      out->running = isnan(out->running) ? v : out->running + v;
+    else if (strcmp(name, "vllm:kv_cache_usage_perc") == 0 || strcmp(name, "sglang:token_usage") == 0)
+      out->kv = isnan(out->kv) || v > out->kv ? v : out->kv;
+    else if (strcmp(name, "vllm:gpu_cache_usage_perc") == 0)
+      kv_old = isnan(kv_old) || v > kv_old ? v : kv_old;
   }
   if (isnan(out->kv)) out->kv = kv_old;
+  promtext_doc_free(d);
+  return 0;
 }

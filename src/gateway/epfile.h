@@ -56,11 +56,14 @@ bool gw_parse_address(const char *s, char *host, size_t hostn, int *port);
 /* The load gauges of one replica's /metrics text: vLLM's
  * vllm:num_requests_waiting / vllm:num_requests_running (summed over series),
  * vllm:kv_cache_usage_perc (or the older vllm:gpu_cache_usage_perc; the
- * maximum over series), and SGLang's equivalents. NaN when absent. Tolerant:
- * lines it does not understand are skipped. */
+ * maximum over series), and SGLang's equivalents; NaN when absent. The text
+ * is read by the project's one exposition-format parser (metrics/promtext):
+ * a body it refuses gives -1, err says where, and every gauge is NaN (a
+ * replica whose /metrics cannot be read is routed as one that reports no
+ * load, not by half a document). */
 typedef struct gw_load {
   double waiting, running, kv;
 } gw_load;
-void gw_prom_load(const char *text, size_t len, gw_load *out);
+int gw_prom_load(const char *text, size_t len, gw_load *out, sw_err *err);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * http1.h — the gateway's HTTP/1.x message handling over http-parser: the
+ * http1.h — the gateway's HTTP/1.x message handling over llhttp: the
  * client request parser (with its size limits), the OpenAI body fields the
  * router needs, the upstream response head parser, and the builders of the
  * heads the gateway sends on (hop-by-hop headers dropped, as RFC 9110 §7.6.1
@@ -12,12 +12,13 @@
 #ifndef GW_HTTP1_H
 #define GW_HTTP1_H
 
-#include <http_parser.h>
+#include <llhttp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "base/sw.h"
+#include "gateway/status.h"
 
 #define GW_MAX_HEADERS 100
 
@@ -29,7 +30,7 @@ typedef struct gw_hdr {
 typedef enum { GW_REQP_MORE, GW_REQP_DONE, GW_REQP_ERROR } gw_reqp_state;
 
 typedef struct gw_reqp {
-  http_parser parser;
+  llhttp_t parser;
   size_t max_head, max_body;
   sw_buf head; /* URL, header names and values, each NUL-terminated */
   uint32_t url_off, url_len;
@@ -83,7 +84,7 @@ void gw_build_upstream_head(const gw_reqp *r, const char *hostport, sw_buf *out)
 typedef enum { GW_RESPP_MORE, GW_RESPP_HEAD, GW_RESPP_DONE, GW_RESPP_ERROR } gw_respp_state;
 
 typedef struct gw_respp {
-  http_parser parser;
+  llhttp_t parser;
   size_t max_head;
   sw_buf head;
   uint32_t reason_off, reason_len;

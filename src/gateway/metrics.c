@@ -331,7 +331,7 @@ static void m_written(uv_write_t *w, int status) {
 static void m_reply(mconn *c, int status, const char *ctype, const char *body, size_t len) {
   sw_buf_printf(&c->out,
                 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
-                status, http_status_str((enum http_status)status), ctype, len);
+                status, gw_status_text(status), ctype, len);
   sw_buf_append(&c->out, body, len);
   uv_read_stop((uv_stream_t *)&c->tcp);
   uv_buf_t b = uv_buf_init(c->out.data, (unsigned)c->out.len);

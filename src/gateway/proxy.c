@@ -176,7 +176,7 @@ static int route(gw_req *r, gw_ep *exclude, gw_ep **out) {
       res = R_NO_MODEL;
       goto out;
     }
-    snprintf(r->model, sizeof r->model, "%s", name);
+    sw_strlcpy(r->model, name, sizeof r->model);
   }
   const gw_model *m = gw_table_model(t, r->model);
   if (!m) {
@@ -519,8 +519,8 @@ static void up_connect(gw_req *r, gw_ep *ep) {
 static void attempt(gw_req *r, gw_ep *ep, bool fresh) {
   gw_worker *w = r->w;
   r->ep = ep;
-  snprintf(r->cluster, sizeof r->cluster, "%s", ep->cluster);
-  snprintf(r->replica, sizeof r->replica, "%s", ep->addr);
+  sw_strlcpy(r->cluster, ep->cluster, sizeof r->cluster);
+  sw_strlcpy(r->replica, ep->addr, sizeof r->replica);
   gw_up *up = fresh ? NULL : pool_pop(w, ep);
   if (up) {
     w->m.up_reused++;
@@ -669,7 +669,7 @@ static bool on_head(gw_up *up) {
   r->t_first = uv_hrtime();
   int minor = c->rp.parser.http_minor;
   r->dechunk = c->rp.parser.http_major == 1 && minor == 0 && up->rp.chunked;
-  bool framed = up->rp.chunked || (up->rp.parser.flags & F_CONTENTLENGTH) || up->rp.done;
+  bool framed = up->rp.chunked || (up->rp.parser.flags & F_CONTENT_LENGTH) || up->rp.done;
   r->keep_alive = framed && !r->dechunk && !c->close_after && !w->stopping && gw_reqp_keep_alive(&c->rp);
   sw_buf_reset(&r->out_head);
   gw_respp_build_head(&up->rp, &r->out_head, minor, r->keep_alive, r->dechunk);

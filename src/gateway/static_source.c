@@ -155,9 +155,11 @@ static void scrape_round(gw_static *s) {
       long code = 0;
       curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &code);
       x->ok = true; /* it answered: alive, even without vLLM metrics */
-      if (code == 200)
-        gw_prom_load(x->body.data ? x->body.data : "", x->body.len, &x->load);
-      else
+      if (code == 200) {
+        sw_err err = {0};
+        if (gw_prom_load(x->body.data ? x->body.data : "", x->body.len, &x->load, &err) != 0)
+          SW_DEBUG("gateway", "replica %s: /metrics not readable: %s", x->url, err.msg);
+      } else
         x->load = (gw_load){NAN, NAN, NAN};
     } else if (msg->data.result == CURLE_COULDNT_CONNECT) {
       x->refused = true;

@@ -713,7 +713,8 @@ static void doc_publish(promtext_doc *d) {
     o->name = str_at(pv, r->name);
     o->key = str_at(pv, r->key);
     o->key_len = r->key_len;
-    o->labels = pv->out_labels + r->lab_first;
+    /* No labels anywhere leaves out_labels NULL, and NULL + 0 is undefined. */
+    o->labels = r->n_labels ? pv->out_labels + r->lab_first : NULL;
     o->n_labels = r->n_labels;
     o->family = r->family;
     o->value = r->value;

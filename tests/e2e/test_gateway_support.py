@@ -14,7 +14,7 @@ import threading
 import time
 import urllib.request
 
-from conftest import BIN, free_port
+from conftest import BIN, TIMING_BIN, free_port
 
 
 def wait_port(port, timeout=10.0, proc=None):
@@ -45,13 +45,13 @@ def stop(proc, sig=signal.SIGTERM, timeout=20):
 class Gateway:
     """`spillway gateway` on free ports with an endpoints file it owns."""
 
-    def __init__(self, tmp_path, endpoints, *args, metrics=True):
+    def __init__(self, tmp_path, endpoints, *args, metrics=True, bin=BIN):
         self.port = free_port()
         self.metrics_port = free_port() if metrics else None
         self.file = os.path.join(str(tmp_path), "endpoints.yaml")
         self.log_path = os.path.join(str(tmp_path), "gateway.log")
         self.write(endpoints)
-        cmd = [BIN, "gateway", "--listen", f"127.0.0.1:{self.port}", "--endpoints", self.file,
+        cmd = [bin, "gateway", "--listen", f"127.0.0.1:{self.port}", "--endpoints", self.file,
                "--metrics-listen", f"127.0.0.1:{self.metrics_port}" if metrics else "off", *args]
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
@@ -157,10 +157,10 @@ class Upstream:
         self.server.server_close()
 
 
-def start_engine(model="qwen3-0.6b", time_scale=10, extra=()):
+def start_engine(model="qwen3-0.6b", time_scale=10, extra=(), bin=BIN):
     """`spillway engine` on a free port, ready; returns (proc, port)."""
     port = free_port()
-    proc = subprocess.Popen([BIN, "engine", "--port", str(port), "--host", "127.0.0.1",
+    proc = subprocess.Popen([bin, "engine", "--port", str(port), "--host", "127.0.0.1",
                              "--served-model-name", model, "--time-scale", str(time_scale),
                              "--startup-seconds", "0", *extra],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

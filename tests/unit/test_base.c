@@ -74,3 +74,13 @@ Test(base, scaled_clock_timer_conversion) {
   cr_assert_eq(sw_clock_real_ms(&c, 30), 3000);
   cr_assert_eq(sw_clock_real_ms(&c, 0.0001), 1);
 }
+
+Test(base, strlcpy_cuts_and_terminates) {
+  char d[4];
+  cr_assert_eq(sw_strlcpy(d, "ab", sizeof d), 2);
+  cr_assert_str_eq(d, "ab");
+  cr_assert_eq(sw_strlcpy(d, "abcdef", sizeof d), 6);
+  cr_assert_str_eq(d, "abc");
+  cr_assert_eq(sw_strlcpy(d, "", sizeof d), 0);
+  cr_assert_str_eq(d, "");
+}

@@ -227,6 +227,20 @@ Test(gateway_epfile, address_table) {
   }
 }
 
+Test(gateway_epfile, prom_load_refuses_broken_text_whole) {
+  static const char *bad[] = {
+      "vllm:num_requests_running 2\nvllm:num_requests_waiting{broken 5\n",
+      "vllm:num_requests_running 2\nvllm:num_requests_waiting xyz\n",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    gw_load l;
+    sw_err err = {0};
+    cr_assert_eq(gw_prom_load(bad[i], strlen(bad[i]), &l, &err), -1, "case %zu", i);
+    cr_assert(strstr(err.msg, "line 2") != NULL, "case %zu names the line: %s", i, err.msg);
+    cr_assert(isnan(l.waiting) && isnan(l.running) && isnan(l.kv), "case %zu: no half-read load", i);
+  }
+}
+
 Test(gateway_epfile, prom_load_table) {
   static const struct {
     const char *text;
@@ -244,15 +258,15 @@ Test(gateway_epfile, prom_load_table) {
        NAN, 7, 0.5},
       {"vllm:num_requests_waiting{a=\"with } and \\\" inside\"} 4 1700000000000\n", 4, NAN, NAN},
       {"sglang:num_queue_reqs 1\nsglang:num_running_reqs 2\nsglang:token_usage 0.1\n", 1, 2, 0.1},
-      {"vllm:num_requests_waiting NaN\nvllm:num_requests_waiting{broken 5\nvllm:num_requests_waiting xyz\n",
-       NAN, NAN, NAN},
+      {"vllm:num_requests_waiting NaN\nvllm:num_requests_running 2\n", NAN, 2, NAN},
       {"vllm:num_requests_waiting_total 9\nnot_vllm 3\n", NAN, NAN, NAN},
       {"", NAN, NAN, NAN},
       {"vllm:num_requests_waiting 1\r\nvllm:num_requests_running 2\r\n", 1, 2, NAN},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     gw_load l;
-    gw_prom_load(cases[i].text, strlen(cases[i].text), &l);
+    sw_err err = {0};
+    cr_assert_eq(gw_prom_load(cases[i].text, strlen(cases[i].text), &l, &err), 0, "case %zu: %s", i, err.msg);
     double got[3] = {l.waiting, l.running, l.kv}, want[3] = {cases[i].waiting, cases[i].running, cases[i].kv};
     for (int k = 0; k < 3; k++) {
       if (isnan(want[k]))

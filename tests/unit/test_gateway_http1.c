@@ -174,6 +174,29 @@ Test(gateway_http1, absolute_form_path) {
   cr_assert(gw_reqp_path(&r, path, sizeof path));
   cr_assert_str_eq(path, "/v1/models");
   gw_reqp_free(&r);
+  static const struct {
+    const char *in, *path; /* path NULL: the target names no path the gateway can use */
+  } more[] = {
+      {"GET http://gw:8000 HTTP/1.1\r\n\r\n", "/"},
+      {"GET https://gw/v1/models#frag HTTP/1.1\r\n\r\n", "/v1/models"},
+      {"GET /v1/models#frag HTTP/1.1\r\n\r\n", "/v1/models"},
+      {"OPTIONS * HTTP/1.1\r\n\r\n", "*"},
+      {"GET ://gw/v1/models HTTP/1.1\r\n\r\n", NULL},
+      {"GET http:///v1/models HTTP/1.1\r\n\r\n", NULL},
+      {"GET 1http://gw/v1/models HTTP/1.1\r\n\r\n", NULL},
+  };
+  for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) {
+    gw_reqp_init(&r, 4096, 4096);
+    int st = parse(&r, more[i].in, strlen(more[i].in), 0);
+    if (st == 0) {
+      bool ok = gw_reqp_path(&r, path, sizeof path);
+      cr_assert_eq(ok, more[i].path != NULL, "case %zu", i);
+      if (ok) cr_assert_str_eq(path, more[i].path, "case %zu", i);
+    } else {
+      cr_assert_null(more[i].path, "case %zu refused by the parser (%d)", i, st);
+    }
+    gw_reqp_free(&r);
+  }
 }
 
 Test(gateway_http1, body_table) {
@@ -191,7 +214,20 @@ Test(gateway_http1, body_table) {
       {"{\"model\":\"m\",\"stream\":\"yes\"}", 400, NULL, false, "stream"},
       {"{\"model\":42}", 400, NULL, false, "model"},
       {"{\"model\":\"\"}", 400, NULL, false, "model"},
-      {"{\"model\":\"a\\u0000b\"}", 400, NULL, false, ""}, /* jansson refuses NUL in strings */
+      {"{\"model\":\"a\\u0000b\"}", 400, NULL, false, "model"}, /* a NUL cannot be in a name */
+      {"{\"model\":\"a\",\"model\":\"b\"}", 0, "b", false, ""},     /* the last duplicate wins */
+      {"{\"model\":\"a\",\"model\":null}", 0, NULL, false, ""},
+      {"{\"model\":7,\"model\":\"b\"}", 0, "b", false, ""},
+      {"{\"stream\":true,\"stream\":false}", 0, NULL, false, ""},
+      {"{\"model\":{\"model\":\"x\"},\"stream\":true}", 400, NULL, false, "model"},
+      {"{\"messages\":[{\"model\":\"inner\",\"stream\":1}],\"model\":\"m\"}", 0, "m", false, ""},
+      {"{\"model\":[\"m\"]}", 400, NULL, false, "model"},
+      {"{\"stream\":1}", 400, NULL, false, "stream"},
+      {"{\"model\":\"m\",\"stream\":true,\"x\":[1,{\"a\":[]}],\"y\":-1.5e3}", 0, "m", true, ""},
+      {"{\"model\":42, }", 400, NULL, false, ""}, /* syntax errors come before field errors */
+      {"\"m\"", 400, NULL, false, ""},
+      {"{\"model\":\"m\"}{}", 400, NULL, false, ""},
+      {"{\"model\":\"m\"} // comment", 400, NULL, false, ""},
       {"[1,2]", 400, NULL, false, ""},
       {"", 400, NULL, false, ""},
       {"{", 400, NULL, false, ""},
@@ -275,6 +311,8 @@ Test(gateway_http1, response_framing) {
       {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 47, 62, 200, true,
        true},
       {"HTTP/1.1 204 No Content\r\n\r\n", 27, 27, 204, false, true},
+      {"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nNEXT", 38, 38, 200, false, true},
+      {"HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\nx", 38, 39, 200, false, false},
       {"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", 74, 74, 503,
        false, false},
   };
@@ -306,6 +344,30 @@ static void feed_range(gw_respp *r, const char *in, size_t *off, size_t end, siz
     } else {
       break;
     }
+  }
+}
+
+Test(gateway_http1, response_smuggling_refused) {
+  /* Content-Length beside chunked is how a response is made to mean two
+   * things to two parsers: refused, not guessed at. */
+  static const char *bad[] = {
+      "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+      "HTTP/1.1 2000 OK\r\n\r\n",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    gw_respp r;
+    gw_respp_init(&r, 4096);
+    size_t off = 0, len = strlen(bad[i]), used;
+    gw_respp_state st = GW_RESPP_MORE;
+    while (off < len && st != GW_RESPP_ERROR && st != GW_RESPP_DONE) {
+      st = gw_respp_feed(&r, bad[i] + off, len - off, &used);
+      off += used;
+      if (used == 0 && st == GW_RESPP_MORE) break;
+    }
+    cr_assert_eq(st, GW_RESPP_ERROR, "case %zu", i);
+    gw_respp_free(&r);
   }
 }
 

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Exploratory fuzzing: every target (or the ones named) for SECONDS each with a
+# fresh random seed. New inputs that add coverage are kept in
+# tests/fuzz/corpus/<target>/ (commit the ones worth keeping); crashes go to
+# build-fuzz/crash-* with the reproducer printed.
+#   scripts/fuzz.sh                  # all targets, 300 s each
+#   SECONDS_EACH=60 scripts/fuzz.sh gateway_request promtext
+# The test command runs the same targets reproducibly (fixed seed and run
+# count), so a finding there is the same finding on every machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/build.sh fuzz >/dev/null
+secs=${SECONDS_EACH:-300}
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || for f in build-fuzz/fuzz_*; do targets+=("$(basename "${f#build-fuzz/fuzz_}")"); done
+status=0
+for t in "${targets[@]}"; do
+  corpus="tests/fuzz/corpus/$t"
+  mkdir -p "$corpus"
+  if build-fuzz/"fuzz_$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+      -artifact_prefix=build-fuzz/ -print_final_stats=1 "$corpus" >"build-fuzz/fuzz_$t.log" 2>&1; then
+    echo "$t: $(grep -oE 'Done [0-9]+ runs in [0-9]+ second' "build-fuzz/fuzz_$t.log" | tail -1)s, corpus $(ls "$corpus" | wc -l)"
+  else
+    echo "$t: FAILED, see build-fuzz/fuzz_$t.log"; status=1
+  fi
+done
+exit $status
