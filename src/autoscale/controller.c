@@ -62,19 +62,9 @@ static json_t *time_json(double t) {
  * compared against stabilisation windows and policy periods: whole seconds
  * would move a sample across a window boundary under a time-scaled clock. */
 static json_t *micro_time_json(double t) {
-  char buf[40], out[64];
-  double whole = floor(t);
-  int us = (int)llround((t - whole) * 1e6);
-  if (us >= 1000000) {
-    whole += 1;
-    us -= 1000000;
-  }
-  if (us < 0) us = 0;
-  sw_time_format(whole, buf, sizeof buf);
-  size_t n = strlen(buf);
-  if (n && buf[n - 1] == 'Z') buf[n - 1] = 0;
-  snprintf(out, sizeof out, "%.32s.%06dZ", buf, us % 1000000);
-  return json_string(out);
+  char buf[40];
+  sw_time_format_micro(t, buf, sizeof buf);
+  return json_string(buf);
 }
 
 static bool parse_time(const json_t *v, double *out) {

@@ -452,23 +452,11 @@ static json_t *qty(int64_t milli) {
   return json_string(buf);
 }
 
-/* RFC 3339 with microseconds (metav1.MicroTime), for histories whose times are
- * compared against stabilisation windows and policy periods: whole seconds
- * would move a sample across a window boundary under a time-scaled clock. */
+/* metav1.MicroTime, as the controller writes its histories. */
 static json_t *micro_time_json(double t) {
-  char buf[40], out[64];
-  double whole = floor(t);
-  int us = (int)llround((t - whole) * 1e6);
-  if (us >= 1000000) {
-    whole += 1;
-    us -= 1000000;
-  }
-  if (us < 0) us = 0;
-  sw_time_format(whole, buf, sizeof buf);
-  size_t n = strlen(buf);
-  if (n && buf[n - 1] == 'Z') buf[n - 1] = 0;
-  snprintf(out, sizeof out, "%.32s.%06dZ", buf, us % 1000000);
-  return json_string(out);
+  char buf[40];
+  sw_time_format_micro(t, buf, sizeof buf);
+  return json_string(buf);
 }
 
 static json_t *target_json(const hpa_metric_spec *ms) {

@@ -578,65 +578,86 @@ typedef struct calc {
   const char *err;     /* non-NULL on failure */
 } calc;
 
-/* calcPlainMetricReplicas */
-static calc calc_plain(rc *c, podmetrics *m, const hpa_sample *samples, int32_t current, int64_t target,
-                       const char *resource, hpa_metric_result *mr) {
-  calc r = {0, 0, 0, NULL};
-  if (c->in->n_pods == 0) {
-    r.err = "no pods returned by selector while calculating replica count";
+/* What a metric's ratio is measured against: the target average value, or
+ * (resource metrics) the target utilization of each pod's request. */
+typedef struct basis {
+  int64_t target;
+  const int64_t *requests; /* per pod; NULL for a plain (average value) metric */
+} basis;
+
+static int basis_ratio(const podmetrics *m, const basis *b, double *ratio) {
+  if (!b->requests) {
+    *ratio = usage_ratio(m, b->target, NULL);
+    return 0;
+  }
+  return utilization_ratio(m, b->requests, (int32_t)b->target, ratio, NULL, NULL);
+}
+
+/* The value a missing pod is assumed to have on a scale-down: exactly the
+ * target for a plain metric; 100 % of its request (or the target when that is
+ * above 100 %) for a resource metric. */
+static int64_t basis_missing_value(const basis *b, size_t pod) {
+  if (!b->requests) return b->target;
+  int64_t fallback = b->target > 100 ? b->target : 100;
+  return b->requests[pod] * fallback / 100;
+}
+
+/* First half of calcPlainMetricReplicas / GetResourceReplicas: group the pods
+ * and drop the ignored and unready ones from the metrics. */
+static const char *prune_pods(rc *c, podmetrics *m, const hpa_sample *samples, const char *resource,
+                              hpa_metric_result *mr, grouping *g) {
+  if (c->in->n_pods == 0) return "no pods returned by selector while calculating replica count";
+  *g = group_pods(c, m, samples, resource);
+  mr->n_ready = g->ready, mr->n_unready = g->unready, mr->n_missing = g->missing, mr->n_ignored = g->ignored;
+  mr->detail = missing_detail(c, g, samples);
+  remove_class(m, g, POD_IGNORED);
+  remove_class(m, g, POD_UNREADY);
+  if (pm_len(m) == 0) return "did not receive metrics for targeted pods (pods might be unready)";
+  return NULL;
+}
+
+/* Second half of both: the replica count from the ratio over the ready pods,
+ * redone with missing and unready pods filled in when there are any, and no
+ * change when the fill-in makes it too small or flips the direction. */
+static calc replicas_for_ratio(podmetrics *m, const grouping *g, const basis *b, rc *c, int32_t current,
+                               double ratio, calc r) {
+  bool scale_up_with_unready = g->unready > 0 && ratio > 1.0;
+  if (!scale_up_with_unready && g->missing == 0) {
+    r.replicas = tol_within(c->tol, ratio) ? current : ceil_i32(ratio * (double)g->ready);
     return r;
   }
-  grouping g = group_pods(c, m, samples, resource);
-  mr->n_ready = g.ready, mr->n_unready = g.unready, mr->n_missing = g.missing, mr->n_ignored = g.ignored;
-  mr->detail = missing_detail(c, &g, samples);
-  remove_class(m, &g, POD_IGNORED);
-  remove_class(m, &g, POD_UNREADY);
-  if (pm_len(m) == 0) {
-    r.err = "did not receive metrics for targeted pods (pods might be unready)";
-    return r;
-  }
-  int64_t usage;
-  double ratio = usage_ratio(m, target, &usage);
-  r.usage = usage;
-  bool scale_up_with_unready = g.unready > 0 && ratio > 1.0;
-  if (!scale_up_with_unready && g.missing == 0) {
-    if (tol_within(c->tol, ratio)) {
-      r.replicas = current; /* the change would be too small */
-      return r;
+  for (size_t i = 0; i < m->n; i++) {
+    if (g->cls[i] == POD_MISSING && ratio < 1.0) {
+      m->have[i] = true;
+      m->val[i] = basis_missing_value(b, i);
+    } else if ((g->cls[i] == POD_MISSING && ratio > 1.0) || (g->cls[i] == POD_UNREADY && scale_up_with_unready)) {
+      m->have[i] = true; /* scale-up: missing and unready pods count as using nothing */
+      m->val[i] = 0;
     }
-    r.replicas = ceil_i32(ratio * (double)g.ready);
+  }
+  double new_ratio;
+  if (basis_ratio(m, b, &new_ratio) != 0) {
+    r.err = "no metrics returned matched known pods";
     return r;
   }
-  if (g.missing > 0) {
-    for (size_t i = 0; i < m->n; i++) {
-      if (g.cls[i] != POD_MISSING) continue;
-      if (ratio < 1.0) { /* scale-down: treat missing pods as using exactly the target */
-        m->have[i] = true;
-        m->val[i] = target;
-      } else if (ratio > 1.0) { /* scale-up: treat missing pods as using 0 */
-        m->have[i] = true;
-        m->val[i] = 0;
-      }
-    }
-  }
-  if (scale_up_with_unready)
-    for (size_t i = 0; i < m->n; i++)
-      if (g.cls[i] == POD_UNREADY) {
-        m->have[i] = true;
-        m->val[i] = 0;
-      }
-  double new_ratio = usage_ratio(m, target, NULL);
   if (tol_within(c->tol, new_ratio) || (ratio < 1.0 && new_ratio > 1.0) || (ratio > 1.0 && new_ratio < 1.0)) {
     r.replicas = current; /* too small a change, or the direction would flip */
     return r;
   }
   int32_t nr = ceil_i32(new_ratio * (double)pm_len(m));
-  if ((new_ratio < 1.0 && nr > current) || (new_ratio > 1.0 && nr < current)) {
-    r.replicas = current;
-    return r;
-  }
-  r.replicas = nr;
+  r.replicas = (new_ratio < 1.0 && nr > current) || (new_ratio > 1.0 && nr < current) ? current : nr;
   return r;
+}
+
+/* calcPlainMetricReplicas */
+static calc calc_plain(rc *c, podmetrics *m, const hpa_sample *samples, int32_t current, int64_t target,
+                       const char *resource, hpa_metric_result *mr) {
+  calc r = {0, 0, 0, NULL};
+  grouping g;
+  if ((r.err = prune_pods(c, m, samples, resource, mr, &g))) return r;
+  double ratio = usage_ratio(m, target, &r.usage);
+  basis b = {target, NULL};
+  return replicas_for_ratio(m, &g, &b, c, current, ratio, r);
 }
 
 /* calculateRequests (container-level requests; spillway pods have no pod-level
@@ -678,80 +699,17 @@ static calc resource_replicas(rc *c, podmetrics *m, const hpa_sample *samples, i
                               int32_t target, const char *resource, const char *container,
                               hpa_metric_result *mr) {
   calc r = {0, 0, 0, NULL};
-  if (c->in->n_pods == 0) {
-    r.err = "no pods returned by selector while calculating replica count";
-    return r;
-  }
-  grouping g = group_pods(c, m, samples, resource);
-  mr->n_ready = g.ready, mr->n_unready = g.unready, mr->n_missing = g.missing, mr->n_ignored = g.ignored;
-  mr->detail = missing_detail(c, &g, samples);
-  remove_class(m, &g, POD_IGNORED);
-  remove_class(m, &g, POD_UNREADY);
-  if (pm_len(m) == 0) {
-    r.err = "did not receive metrics for targeted pods (pods might be unready)";
-    return r;
-  }
+  grouping g;
+  if ((r.err = prune_pods(c, m, samples, resource, mr, &g))) return r;
   int64_t *requests = sw_arena_alloc(c->a, sizeof(int64_t) * (c->in->n_pods + 1));
-  const char *rerr = calculate_requests(c, container, resource, requests);
-  if (rerr) {
-    r.err = rerr;
-    return r;
-  }
+  if ((r.err = calculate_requests(c, container, resource, requests))) return r;
   double ratio;
-  int32_t util;
-  int64_t raw;
-  if (utilization_ratio(m, requests, target, &ratio, &util, &raw) != 0) {
+  if (utilization_ratio(m, requests, target, &ratio, &r.utilization, &r.usage) != 0) {
     r.err = "no metrics returned matched known pods";
     return r;
   }
-  r.utilization = util;
-  r.usage = raw;
-  bool scale_up_with_unready = g.unready > 0 && ratio > 1.0;
-  if (!scale_up_with_unready && g.missing == 0) {
-    if (tol_within(c->tol, ratio)) {
-      r.replicas = current;
-      return r;
-    }
-    r.replicas = ceil_i32(ratio * (double)g.ready);
-    return r;
-  }
-  if (g.missing > 0) {
-    /* on a scale-down, treat missing pods as using 100% of the request (or the
-     * target when it is above 100%); on a scale-up as using 0%. */
-    int64_t fallback = target > 100 ? target : 100;
-    for (size_t i = 0; i < m->n; i++) {
-      if (g.cls[i] != POD_MISSING) continue;
-      if (ratio < 1.0) {
-        m->have[i] = true;
-        m->val[i] = requests[i] * fallback / 100;
-      } else if (ratio > 1.0) {
-        m->have[i] = true;
-        m->val[i] = 0;
-      }
-    }
-  }
-  if (scale_up_with_unready)
-    for (size_t i = 0; i < m->n; i++)
-      if (g.cls[i] == POD_UNREADY) {
-        m->have[i] = true;
-        m->val[i] = 0;
-      }
-  double new_ratio;
-  if (utilization_ratio(m, requests, target, &new_ratio, NULL, NULL) != 0) {
-    r.err = "no metrics returned matched known pods";
-    return r;
-  }
-  if (tol_within(c->tol, new_ratio) || (ratio < 1.0 && new_ratio > 1.0) || (ratio > 1.0 && new_ratio < 1.0)) {
-    r.replicas = current;
-    return r;
-  }
-  int32_t nr = ceil_i32(new_ratio * (double)pm_len(m));
-  if ((new_ratio < 1.0 && nr > current) || (new_ratio > 1.0 && nr < current)) {
-    r.replicas = current;
-    return r;
-  }
-  r.replicas = nr;
-  return r;
+  basis b = {target, requests};
+  return replicas_for_ratio(m, &g, &b, c, current, ratio, r);
 }
 
 /* getReadyPodsCount */

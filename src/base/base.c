@@ -5,6 +5,7 @@
 #include "base/sw.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,6 +247,22 @@ void sw_time_format(double t, char *buf, size_t n) {
   struct tm tm;
   gmtime_r(&s, &tm);
   strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void sw_time_format_micro(double t, char *buf, size_t n) {
+  double whole = floor(t);
+  long us = lround((t - whole) * 1e6);
+  if (us >= 1000000) { /* rounding carried into the next second */
+    whole += 1;
+    us -= 1000000;
+  }
+  if (us < 0) us = 0;
+  time_t s = (time_t)whole;
+  struct tm tm;
+  gmtime_r(&s, &tm);
+  char head[32];
+  strftime(head, sizeof head, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(buf, n, "%s.%06ldZ", head, us);
 }
 
 int sw_time_parse(const char *s, double *out) {

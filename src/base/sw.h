@@ -135,6 +135,9 @@ double sw_mono_now(void); /* monotonic seconds, for drivers only */
 
 /* RFC 3339 UTC ("2026-11-23T08:44:33Z"); buf must hold 32 bytes. */
 void sw_time_format(double t, char *buf, size_t n);
+/* RFC 3339 UTC with microseconds ("2026-11-23T08:44:33.250000Z",
+ * metav1.MicroTime); buf must hold 40 bytes. */
+void sw_time_format_micro(double t, char *buf, size_t n);
 /* Parses RFC 3339 (Z or ±hh:mm offset, optional fraction); -1 on error. */
 int sw_time_parse(const char *s, double *out);
 /* Kubernetes-style age: "45s", "10m", "3h", "2d". */

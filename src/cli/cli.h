@@ -6,6 +6,12 @@
 #ifndef CLI_H
 #define CLI_H
 
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "base/sw.h"
+
 int cmd_up(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_get(int argc, char **argv);
@@ -19,5 +25,10 @@ int cmd_autoscale(int argc, char **argv);
 int cmd_schedule(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
+
+/* A part's pure explain function: one JSON input, one JSON decision. */
+typedef int (*cli_explain_fn)(const json_t *input, json_t **out, sw_err *err);
+/* `spillway PART explain -f FILE|-`: argv[0] is PART's name as typed. */
+int cli_explain(int argc, char **argv, const char *part, void (*usage)(FILE *), cli_explain_fn fn);
 
 #endif

@@ -44,6 +44,15 @@ Test(base, time_roundtrip) {
   char buf[32];
   sw_time_format(1795423473, buf, sizeof buf);
   cr_assert_str_eq(buf, "2026-11-23T08:44:33Z");
+  char micro[40];
+  sw_time_format_micro(1795423473.25, micro, sizeof micro);
+  cr_assert_str_eq(micro, "2026-11-23T08:44:33.250000Z");
+  sw_time_format_micro(1795423473.9999996, micro, sizeof micro); /* rounds into the next second */
+  cr_assert_str_eq(micro, "2026-11-23T08:44:34.000000Z");
+  double back;
+  sw_time_format_micro(1795423473.000123, micro, sizeof micro);
+  cr_assert_eq(sw_time_parse(micro, &back), 0);
+  cr_assert_float_eq(back, 1795423473.000123, 1e-6);
   double t;
   cr_assert_eq(sw_time_parse("2026-11-23 08:44:33", &t), -1);
   cr_assert_eq(sw_time_parse("2026-11-23T08:44:33", &t), -1);
