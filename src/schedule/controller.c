@@ -141,6 +141,18 @@ static void place_one(schedule_controller *sc, const json_t *dep, const json_t *
   out->unscheduled = res.unscheduled;
   out->scheduled = res.unscheduled == 0;
   out->cond_reason = res.unscheduled ? "NoClusterFit" : "Success";
+  /* Replicas left over while some clusters have not reported yet (the fleet
+   * is starting) are waiting, not failing: said as such, with no warning. */
+  char unreported[512] = "";
+  for (size_t i = 0; res.unscheduled && i < fleet->n_clusters; i++)
+    if (!fleet->clusters[i].reported && strlen(unreported) + strlen(fleet->clusters[i].name) + 3 < sizeof unreported)
+      snprintf(unreported + strlen(unreported), sizeof unreported - strlen(unreported), "%s%s",
+               *unreported ? ", " : "", fleet->clusters[i].name);
+  if (*unreported) {
+    out->cond_reason = "ClustersNotReported";
+    snprintf(out->reason, sizeof out->reason, "waiting for %s to report status: %s", unreported, res.reason);
+    return;
+  }
   snprintf(out->reason, sizeof out->reason, "%s", res.reason);
 }
 
@@ -233,7 +245,8 @@ static void write_binding(schedule_controller *sc, const json_t *dep, const json
                 o->reason);
   }
   const char *old_reason = str_at(old_status, "reason");
-  if (o->unscheduled > 0 && (!old_reason || strcmp(old_reason, o->reason) != 0))
+  if (o->unscheduled > 0 && strcmp(o->cond_reason, "ClustersNotReported") != 0 &&
+      (!old_reason || strcmp(old_reason, o->reason) != 0))
     plane_event(sc->p, "Deployment", ns, name, "Warning", "ScheduleBindingFailed", "%s", o->reason);
   json_decref(status);
   json_decref(spec);

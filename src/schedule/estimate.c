@@ -199,6 +199,7 @@ void schedule_fleet_build(schedule_fleet *f, const json_t *clusters, const json_
       if (v) c->fields[c->n_fields++] = (schedule_label){field_keys[k], v};
     }
     c->ready = condition_true(status, "Ready");
+    c->reported = condition(status, "Ready") != NULL;
     c->not_ready_since = NAN;
     const char *lt = str_at(condition(status, "Ready"), "lastTransitionTime");
     double t;

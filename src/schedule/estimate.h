@@ -83,6 +83,7 @@ typedef struct schedule_fleet_cluster {
   schedule_label *fields; /* spec provider / region / zone, for fieldSelector */
   size_t n_fields;
   bool ready;             /* Ready condition True */
+  bool reported;          /* has a Ready condition at all (its driver has synced once) */
   double not_ready_since; /* condition's lastTransitionTime; NAN when unknown */
   double toleration;      /* spec.tolerationSeconds or the default */
   schedule_pool *pools;   /* elastic pools only */

@@ -468,3 +468,26 @@ Test(controller, a_broken_policy_keeps_running_replicas) {
       strstr(json_string_value(json_object_get(json_object_get(b, "status"), "reason")), "fieldSelector"));
   json_decref(b);
 }
+
+Test(controller, clusters_that_have_not_reported_make_replicas_wait_without_a_warning) {
+  seed_fleet(true, NULL);
+  /* As at `spillway up`: the Cluster objects exist, their drivers have not
+   * written a status yet. */
+  set_status("Cluster", "", "cluster1", json_object());
+  set_status("Cluster", "", "cluster2", json_object());
+  step(1);
+  json_t *b = binding();
+  const json_t *st = json_object_get(b, "status");
+  const char *reason = json_string_value(json_object_get(st, "reason"));
+  cr_expect(reason && strstr(reason, "waiting for cluster1, cluster2 to report status"), "%s", reason);
+  cr_expect_eq(json_integer_value(json_object_get(st, "unscheduled")), 1);
+  const json_t *cond = json_array_get(json_object_get(st, "conditions"), 0);
+  cr_expect_str_eq(json_string_value(json_object_get(cond, "reason")), "ClustersNotReported");
+  json_decref(b);
+  cr_expect(!has_event("ScheduleBindingFailed", NULL), "waiting for the fleet is not a failure");
+
+  cluster_ready("cluster1", true);
+  step(1);
+  expect_binding(1, 0, "high-priority", 0, "cluster1 reported: the replica goes there");
+  cr_expect(!has_event("ScheduleBindingFailed", NULL));
+}
