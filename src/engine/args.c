@@ -194,9 +194,13 @@ int eng_args_parse(int argc, char **argv, eng_options *o, sw_err *err) {
       o->model = val;
     } else if (strcmp(name, "served-model-name") == 0) {
       /* nargs='+': every following word that is not a flag. */
-      if (val) o->served_names[o->n_served_names++] = val;
-      while (i + 1 < argc && argv[i + 1][0] != '-' && o->n_served_names < ENG_MAX_SERVED_NAMES)
-        o->served_names[o->n_served_names++] = argv[++i];
+      o->n_served_names = 0; /* argparse: a repeated flag replaces the earlier one */
+      for (const char *w = val; w || (i + 1 < argc && argv[i + 1][0] != '-'); w = NULL) {
+        if (!w) w = argv[++i];
+        if (o->n_served_names == ENG_MAX_SERVED_NAMES)
+          return sw_err_set(err, SW_EINVAL, "--served-model-name %s: at most %d names", w, ENG_MAX_SERVED_NAMES);
+        o->served_names[o->n_served_names++] = w;
+      }
       if (o->n_served_names == 0) return sw_err_set(err, SW_EINVAL, "--served-model-name: expected a name");
     } else if (strcmp(name, "host") == 0) {
       VALUE();

@@ -206,6 +206,16 @@ Test(engine_args, seed_command_lines) {
   cr_assert_eq(o.vllm.max_model_len, 32000);
   cr_assert_eq(o.seed, 7);
   cr_assert_eq(o.vllm.kv_cache_tokens, 1048576);
+
+  /* a repeated --served-model-name replaces the earlier one (argparse); more
+   * names than the engine keeps is an error, not an overflow (fuzz finding) */
+  char *a4[] = {"engine", "m", "--served-model-name=x", "--served-model-name", "y", "z"};
+  cr_assert_eq(eng_args_parse(6, a4, &o, &err), 0, "%s", err.msg);
+  cr_assert_eq(o.n_served_names, 2);
+  cr_assert_str_eq(o.served_names[0], "y");
+  char *a5[] = {"engine", "m", "--served-model-name", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+  cr_assert_neq(eng_args_parse(12, a5, &o, &err), 0);
+  cr_assert(strstr(err.msg, "--served-model-name 9: at most 8 names"), "%s", err.msg);
 }
 
 Test(engine_args, usage_errors_name_the_flag) {
