@@ -536,8 +536,12 @@ int cmd_up(int argc, char **argv) {
     if ((r = client_flag_value(argc, argv, &i, NULL, "--set", &set))) {
       if (r < 0) return 2;
       const char *eq = strchr(set, '=');
-      if (!eq || eq == set || o.n_sets == UP_MAX_LIST) {
+      if (!eq || eq == set) {
         client_error("up: --set %s: expected NAME=VALUE", set);
+        return 2;
+      }
+      if (o.n_sets == UP_MAX_LIST) {
+        client_error("up: at most %d --set flags", UP_MAX_LIST);
         return 2;
       }
       o.set_names[o.n_sets] = sw_xstrndup(set, (size_t)(eq - set));
