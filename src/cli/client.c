@@ -327,6 +327,18 @@ void client_type_name(const char *kind, const char *group, char *buf, size_t n) 
 
 /* ---- flags ---- */
 
+void client_append_query(sw_buf *b, const char *name, const char *value) {
+  sw_buf_printf(b, "%c%s=", b->data && strchr(b->data, '?') ? '&' : '?', name);
+  for (const char *p = value; *p; p++) {
+    unsigned char ch = (unsigned char)*p;
+    if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+        ch == '.' || ch == '_')
+      sw_buf_append(b, p, 1);
+    else
+      sw_buf_printf(b, "%%%02X", ch);
+  }
+}
+
 int client_flag_value(int argc, char **argv, int *i, const char *short_name, const char *long_name,
                       const char **val) {
   const char *a = argv[*i];

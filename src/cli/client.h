@@ -66,6 +66,9 @@ char *client_path(const api_kind *k, const char *ns, const char *name, const cha
  * type in its output; group "" gives just the kind. */
 void client_type_name(const char *kind, const char *group, char *buf, size_t n);
 
+/* Appends "?name=value" (or "&name=value"), the value percent-encoded. */
+void client_append_query(sw_buf *b, const char *name, const char *value);
+
 /* ---- flags ---- */
 
 /* Matches argv[*i] against a flag with a value: "-n X", "-nX", "--namespace X",

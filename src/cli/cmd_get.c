@@ -96,18 +96,6 @@ static int on_watch_event(void *ud, const json_t *ev) {
   return 0;
 }
 
-static void append_query(sw_buf *b, const char *name, const char *value) {
-  sw_buf_printf(b, "%c%s=", strchr(b->data, '?') ? '&' : '?', name);
-  for (const char *p = value; *p; p++) {
-    unsigned char ch = (unsigned char)*p;
-    if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
-        ch == '.' || ch == '_')
-      sw_buf_append(b, p, 1);
-    else
-      sw_buf_printf(b, "%%%02X", ch);
-  }
-}
-
 static int get_raw(client_opts *co, const char *path) {
   client *c = NULL;
   sw_err err;
@@ -270,7 +258,7 @@ int cmd_get(int argc, char **argv) {
     sw_buf_init(&path);
     sw_buf_puts(&path, p);
     free(p);
-    if (selector) append_query(&path, "labelSelector", selector);
+    if (selector) client_append_query(&path, "labelSelector", selector);
     json_t *list = client_json(c, "GET", path.data, NULL, NULL, NULL, &err);
     sw_buf_free(&path);
     if (!list) {
@@ -304,9 +292,9 @@ int cmd_get(int argc, char **argv) {
     sw_buf_init(&path);
     sw_buf_puts(&path, p);
     free(p);
-    append_query(&path, "watch", "true");
+    client_append_query(&path, "watch", "true");
     if (*list_rv)
-      append_query(&path, "resourceVersion", list_rv);
+      client_append_query(&path, "resourceVersion", list_rv);
     else {
       /* watching named objects: start after the newest one shown */
       unsigned long long maxrv = 0;
@@ -320,13 +308,13 @@ int cmd_get(int argc, char **argv) {
       }
       char b[32];
       snprintf(b, sizeof b, "%llu", maxrv);
-      append_query(&path, "resourceVersion", b);
+      client_append_query(&path, "resourceVersion", b);
     }
-    if (selector) append_query(&path, "labelSelector", selector);
+    if (selector) client_append_query(&path, "labelSelector", selector);
     if (names.len == 1) {
       char fs[300];
       snprintf(fs, sizeof fs, "metadata.name=%s", names.items[0]);
-      append_query(&path, "fieldSelector", fs);
+      client_append_query(&path, "fieldSelector", fs);
     }
     if (client_watch(c, path.data, on_watch_event, &g, &err)) {
       client_error("%s", err.msg);

@@ -22,6 +22,7 @@
 #pragma weak cmd_schedule
 #pragma weak cmd_serve
 #pragma weak cmd_metrics
+#pragma weak cmd_top
 
 typedef struct {
   const char *name;
@@ -42,6 +43,7 @@ static const command commands[] = {
     {"autoscale", cmd_autoscale, "autoscale explain -f STATE.json: one HPA reconcile, as JSON"},
     {"schedule", cmd_schedule, "schedule explain -f INPUT.json: one placement, as JSON"},
     {"serve", cmd_serve, "serve kserve ...: create an InferenceService as arena does"},
+    {"top", cmd_top, "top pods [-n NS | -A]: each replica's queue, KV-cache and GPU load"},
     {"metrics", cmd_metrics, "metrics scrape URL | metrics query ...: see what the autoscaler sees"},
 };
 

@@ -119,3 +119,34 @@ spec:
     assert "num_requests_swapped" in c["message"] and "qwen3-" in c["message"], c
     desc = f.sw("describe", "fhpa", "-n", "test", "no-such-metric")
     assert "FailedGetPodsMetric" in desc and "ScalingActive" in desc, desc
+
+
+def test_top_pods_shows_what_the_autoscaler_reads(fleet):
+    """`spillway top pods`: each replica's queue, KV-cache and GPU load, from the
+    custom metrics API the FederatedHPA reads; "-" until the pod is scraped."""
+    import subprocess
+    f = fleet
+    f.wait(lambda: w.pods_by_cluster(f, "test", ready_only=True) == {"cluster1": 1}, 200, "qwen3 Ready in cluster1")
+    out = f.sw("top", "pods", "-n", "test")
+    header = out.splitlines()[0].split()
+    assert header == ["NAME", "CLUSTER", "STATUS", "WAITING", "RUNNING", "KV-CACHE", "GPU-UTIL"], out
+    load = subprocess.Popen(["hey", "-z", "20s", "-c", "40", "-m", "POST", "-H", "Content-Type: application/json",
+                             "-d", '{"messages": [{"role": "user", "content": "Test it"}], "max_tokens": 2000}',
+                             f"{f.gateway}/v1/chat/completions"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        def busy():
+            rows = [line.split() for line in f.sw("top", "pods", "-n", "test", "--no-headers").splitlines()]
+            row = next((r for r in rows if r[1] == "cluster1" and r[2] == "Ready"), None)
+            return row if row and row[4] != "-" and int(row[4]) > 0 else None
+        row = f.wait(busy, 2000, "top pods to show running requests on the cluster1 replica")
+        assert row[5].endswith("%") and row[6].endswith("%"), row
+    finally:
+        load.terminate()
+        load.wait()
+    all_ns = f.sw("top", "pods", "-A").splitlines()
+    assert all_ns[0].split()[0] == "NAMESPACE" and any(line.startswith("test ") for line in all_ns[1:]), all_ns
+    p = subprocess.run([w.BIN, "top", "nodes"], capture_output=True, text=True, env=f.env)
+    assert p.returncode == 2 and 'unknown resource "nodes"' in p.stderr
+    p = subprocess.run([w.BIN, "top", "pods", "nope", "-n", "test"], capture_output=True, text=True, env=f.env)
+    assert p.returncode == 1 and 'pods "nope" not found' in p.stderr
