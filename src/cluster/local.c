@@ -592,7 +592,7 @@ static int pod_command(local *d, lpod *p, strv *argv, strv *env, sw_err *err) {
   if (argv->len == 0)
     return sw_err_set(
         err, SW_EINVAL,
-        "container %s has no command: the local driver runs spec.containers[0].command/args (images are "
+        "container %s has no command: the local driver runs the container's command/args (images are "
         "not pulled)",
         p->tmpl.container_name);
   return 0;

@@ -81,9 +81,15 @@ json_t *cluster_mirror_pod(const cluster_pod_info *p, const char *cluster) {
     json_object_set_new(cs, "ready", json_boolean(cready));
     json_object_set_new(cs, "restartCount", json_integer(p->restarts));
     json_object_set_new(cs, "started", json_boolean(p->started_at > 0));
-    const char *image =
-        json_string_value(json_object_get(json_array_get(json_object_get(tspec, "containers"), 0), "image"));
-    if (image) json_object_set_new(cs, "image", json_string(image));
+    size_t ci;
+    const json_t *ct;
+    json_array_foreach(json_object_get(tspec, "containers"), ci, ct) {
+      const char *image = json_string_value(json_object_get(ct, "image"));
+      if (image && sw_streq(json_string_value(json_object_get(ct, "name")), p->container_name)) {
+        json_object_set_new(cs, "image", json_string(image));
+        break;
+      }
+    }
     json_t *state;
     if (sw_streq(p->container_state, "running"))
       state = json_pack("{s:{s:o}}", "running", "startedAt", ts(p->started_at));

@@ -376,6 +376,17 @@ static int parse_probe(const json_t *container, const char *key, const char *pat
   return sw_err_set(err, SW_EINVAL, "%s: expected one of tcpSocket, httpGet or exec", path);
 }
 
+/* Whether a command or args list names vLLM ("vllm", "vllm.entrypoints..."). */
+static bool mentions_vllm(const json_t *words) {
+  size_t i;
+  const json_t *w;
+  json_array_foreach(words, i, w) {
+    const char *s = json_string_value(w);
+    if (s && strstr(s, "vllm")) return true;
+  }
+  return false;
+}
+
 static int gpu_request(const json_t *container, const char *path, int *out, sw_err *err) {
   *out = 0;
   const json_t *res = json_object_get(container, "resources");
@@ -448,8 +459,11 @@ int cluster_template_parse(const json_t *pod_template, cluster_template *out, sw
     goto fail;
   }
   out->ncontainers = json_array_size(containers);
-  /* GPU requests of every container add up, as the scheduler sums them. */
-  size_t ci;
+  /* GPU requests of every container add up, as the scheduler sums them. The
+   * container the local driver runs is the model server: the first one that
+   * asks for a GPU, else the first whose command line names vLLM, else the
+   * first (a sidecar listed before the server must not be what runs). */
+  size_t ci, main_idx = SIZE_MAX, vllm_idx = SIZE_MAX;
   json_t *cj;
   json_array_foreach(containers, ci, cj) {
     char path[64];
@@ -461,9 +475,15 @@ int cluster_template_parse(const json_t *pod_template, cluster_template *out, sw
     int g;
     if ((rc = gpu_request(cj, path, &g, err))) goto fail;
     out->gpus += g;
+    if (g > 0 && main_idx == SIZE_MAX) main_idx = ci;
+    if (vllm_idx == SIZE_MAX && (mentions_vllm(json_object_get(cj, "command")) ||
+                                 mentions_vllm(json_object_get(cj, "args"))))
+      vllm_idx = ci;
   }
-  const json_t *c = json_array_get(containers, 0);
-  const char *path = "spec.template.spec.containers[0]";
+  if (main_idx == SIZE_MAX) main_idx = vllm_idx != SIZE_MAX ? vllm_idx : 0;
+  const json_t *c = json_array_get(containers, main_idx);
+  char path[64];
+  snprintf(path, sizeof path, "spec.template.spec.containers[%zu]", main_idx);
   if ((rc = get_string(c, "name", path, "main", &out->container_name, err))) goto fail;
   if ((rc = get_string(c, "image", path, NULL, &out->image, err))) goto fail;
   if ((rc = string_array(c, "command", path, &out->command, err))) goto fail;

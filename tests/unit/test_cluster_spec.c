@@ -114,6 +114,35 @@ Test(spec, template_first_seed) {
   json_decref(o);
 }
 
+Test(spec, the_model_server_container_runs_not_a_sidecar_listed_first) {
+  struct {
+    const char *containers, *want;
+  } cases[] = {
+      /* the container asking for a GPU */
+      {"[{\"name\":\"log\",\"command\":[\"tail\"]},{\"name\":\"vllm\",\"command\":[\"srv\"],"
+       "\"resources\":{\"limits\":{\"nvidia.com/gpu\":1}}}]",
+       "vllm"},
+      /* no GPU anywhere: the one whose command line names vLLM */
+      {"[{\"name\":\"proxy\",\"command\":[\"envoy\"]},{\"name\":\"server\",\"command\":[\"sh\",\"-c\"],"
+       "\"args\":[\"vllm serve m --port 8000\"]}]",
+       "server"},
+      /* neither: the first, as before */
+      {"[{\"name\":\"a\",\"command\":[\"x\"]},{\"name\":\"b\",\"command\":[\"y\"]}]", "a"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char buf[1024];
+    snprintf(buf, sizeof buf, "{\"spec\":{\"containers\":%s}}", cases[i].containers);
+    json_t *o = J(buf);
+    cluster_template t;
+    sw_err err;
+    cr_assert_eq(cluster_template_parse(o, &t, &err), 0, "%s", err.msg);
+    cr_expect_str_eq(t.container_name, cases[i].want, "case %zu", i);
+    cr_expect_eq(t.ncontainers, 2);
+    cluster_template_free(&t);
+    json_decref(o);
+  }
+}
+
 Test(spec, template_defaults_named_port_http_probe) {
   json_t *o =
       J("{\"metadata\":{\"labels\":{\"app\":\"x\"}},\"spec\":{\"nodeSelector\":{\"alibabacloud.com/"
