@@ -264,9 +264,12 @@ $ hey -n 600 -c 60 -m POST -H "Content-Type: application/json" \\
 """)
     up3 = f.wait(lambda: (lambda r: r if (r[0] or 0) >= 3 or (r[1] or 0) >= 3 else None)(fhpa_replicas(f, "test", "vllm-fhpa")), 300, "the FederatedHPA to scale out to 3")
     desc = f.sw("describe", "fhpa", "-n", "test", "vllm-fhpa")
+    top = f.sw("top", "pods", "-n", "test")
     if doc:
         doc.text("`num_requests_running` rises and the FederatedHPA scales out:")
         doc.shell("spillway describe fhpa -n test vllm-fhpa", desc)
+        doc.text("`spillway top pods` shows, per replica, the values the FederatedHPA reads (the custom metrics API):")
+        doc.shell("spillway top pods -n test", top)
     b = f.wait(lambda: (lambda b: b if sum(b.values()) >= 3 else None)(binding(f, "test", "qwen3")), 60, "three replicas placed")
     assert b.get("cluster1") == 1 and b.get("cluster2", 0) >= 2, b
     # inventory-aware scheduling: cluster2 had one GPU; the third replica gets
