@@ -61,6 +61,12 @@ int api_validate_object(json_t *obj, const char *source, json_t *warnings, sw_er
 /* Encoders; the caller frees the string. */
 char *api_encode_yaml(const json_t *obj);
 char *api_encode_json(const json_t *obj);
+/* The precision (significant digits, for JSON_REAL_PRECISION) that writes
+ * every real in v so it reads back exactly and no real with more digits than
+ * it needs, when all of them need few: the largest of their shortest
+ * round-trip precisions (1 when v has none). jansson's default is 17 for
+ * all, which shows 0.8 as 0.80000000000000004. */
+int api_json_real_precision(const json_t *v);
 
 /* Kubernetes quantities: "500m" -> 0.5, "12Gi" -> 12884901888, "1" -> 1. */
 int api_quantity_parse(const char *s, double *out);

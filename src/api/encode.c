@@ -7,7 +7,9 @@
  * style, keys in the object's order; a string that would read back as
  * something else (a number, a bool, null, a timestamp) is double-quoted, a
  * multi-line string uses a literal block, and a float always carries a '.' or
- * an exponent, so decode(encode(x)) == x for every object.
+ * an exponent, and a literal "${" in a string value is written "$${" (the
+ * manifest reader's escape for its placeholders), so decode(encode(x)) == x
+ * for every object.
  * Owns: the strings it returns (caller frees). Never: I/O.
  */
 #include <ctype.h>
@@ -39,11 +41,45 @@ static bool needs_quotes(const char *s, size_t len) {
   return false;
 }
 
-static void real_text(double d, char *buf, size_t n) {
-  for (int prec = 1; prec <= 17; prec++) {
+/* The fewest significant digits that read back as exactly d (Go's and
+ * Python's shortest representation: 0.8, not 0.80000000000000004). */
+static int shortest_precision(double d, char *buf, size_t n) {
+  for (int prec = 1; prec < 17; prec++) {
     snprintf(buf, n, "%.*g", prec, d);
-    if (strtod(buf, NULL) == d) break;
+    if (strtod(buf, NULL) == d) return prec;
   }
+  snprintf(buf, n, "%.17g", d);
+  return 17;
+}
+
+int api_json_real_precision(const json_t *v) {
+  char buf[64];
+  int p = 1;
+  size_t i;
+  const char *k;
+  json_t *c;
+  switch (json_typeof(v)) {
+  case JSON_REAL:
+    return shortest_precision(json_real_value(v), buf, sizeof buf);
+  case JSON_OBJECT:
+    json_object_foreach((json_t *)v, k, c) {
+      int q = api_json_real_precision(c);
+      if (q > p) p = q;
+    }
+    return p;
+  case JSON_ARRAY:
+    json_array_foreach(v, i, c) {
+      int q = api_json_real_precision(c);
+      if (q > p) p = q;
+    }
+    return p;
+  default:
+    return p;
+  }
+}
+
+static void real_text(double d, char *buf, size_t n) {
+  shortest_precision(d, buf, n);
   if (!strpbrk(buf, ".eEn")) { /* keep it a float when read back */
     size_t l = strlen(buf);
     if (l + 2 < n) memcpy(buf + l, ".0", 3);
@@ -107,11 +143,44 @@ static int emit_value(yaml_emitter_t *em, const json_t *v) {
   }
 }
 
-char *api_encode_yaml(const json_t *obj) {
+/* obj with every "${" in a string value written "$${" (a new reference; obj
+ * itself, with a new reference, when no string holds one). Keys are not
+ * substituted by the reader, so they stay as they are. */
+static json_t *escape_placeholders(const json_t *obj) {
+  if (json_is_string(obj)) {
+    const char *s = json_string_value(obj);
+    if (!strstr(s, "${")) return json_incref((json_t *)obj);
+    sw_buf b;
+    sw_buf_init(&b);
+    for (const char *p = s; *p; p++) {
+      if (p[0] == '$' && p[1] == '{') sw_buf_puts(&b, "$");
+      sw_buf_append(&b, p, 1);
+    }
+    json_t *r = json_stringn(b.data, b.len);
+    sw_buf_free(&b);
+    return r;
+  }
+  if (!json_is_object(obj) && !json_is_array(obj)) return json_incref((json_t *)obj);
+  json_t *copy = json_is_object(obj) ? json_object() : json_array();
+  const char *k;
+  json_t *c;
+  size_t i;
+  if (json_is_object(obj))
+    json_object_foreach((json_t *)obj, k, c) json_object_set_new(copy, k, escape_placeholders(c));
+  else
+    json_array_foreach(obj, i, c) json_array_append_new(copy, escape_placeholders(c));
+  return copy;
+}
+
+char *api_encode_yaml(const json_t *in) {
+  json_t *obj = in ? escape_placeholders(in) : NULL;
   sw_buf out;
   sw_buf_init(&out);
   yaml_emitter_t em;
-  if (!obj || !yaml_emitter_initialize(&em)) return sw_xstrdup("");
+  if (!obj || !yaml_emitter_initialize(&em)) {
+    json_decref(obj);
+    return sw_xstrdup("");
+  }
   yaml_emitter_set_output(&em, write_handler, &out);
   yaml_emitter_set_unicode(&em, 1);
   yaml_emitter_set_indent(&em, 2);
@@ -128,6 +197,7 @@ char *api_encode_yaml(const json_t *obj) {
   ok = ok && yaml_emitter_emit(&em, &ev);
   yaml_emitter_flush(&em);
   yaml_emitter_delete(&em);
+  json_decref(obj);
   if (!ok) {
     sw_buf_free(&out);
     return sw_xstrdup("");
@@ -136,9 +206,11 @@ char *api_encode_yaml(const json_t *obj) {
   return sw_buf_steal(&out);
 }
 
-char *api_encode_json(const json_t *obj) {
-  if (!obj) return sw_xstrdup("null\n");
-  char *s = json_dumps(obj, JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+char *api_encode_json(const json_t *in) {
+  if (!in) return sw_xstrdup("null\n");
+  json_t *obj = escape_placeholders(in);
+  char *s = json_dumps(obj, JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_REAL_PRECISION(api_json_real_precision(obj)));
+  json_decref(obj);
   if (!s) return sw_xstrdup("null\n");
   char *r = sw_xasprintf("%s\n", s);
   free(s);

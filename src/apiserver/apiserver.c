@@ -59,7 +59,7 @@ typedef struct as_target {
 static void reply_json(apiserver_reply *r, int status, json_t *body /* stolen */) {
   r->status = status;
   r->content_type = "application/json";
-  char *s = body ? json_dumps(body, JSON_COMPACT) : NULL;
+  char *s = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(api_json_real_precision(body))) : NULL;
   json_decref(body);
   if (!s) { /* an invariant breach (a json_pack of bad input): still answer */
     r->status = 500;
@@ -984,7 +984,7 @@ static void watch_send(as_watch *w, store_event_type type, const json_t *obj) {
   if (!selected(obj, w->labels, w->fields)) return;
   static const char *names[] = {"ADDED", "MODIFIED", "DELETED"};
   json_t *ev = json_pack("{s:s,s:O}", "type", names[type], "object", (json_t *)obj);
-  char *s = json_dumps(ev, JSON_COMPACT);
+  char *s = json_dumps(ev, JSON_COMPACT | JSON_REAL_PRECISION(api_json_real_precision(obj)));
   json_decref(ev);
   size_t n = strlen(s);
   s = sw_xrealloc(s, n + 2);

@@ -859,3 +859,50 @@ Test(api, encode_yaml_looks_like_kubectl) {
   free(j);
   json_decref(o);
 }
+
+/* JSON output writes reals as Kubernetes and Python do (shortest form that
+ * reads back exactly), not jansson's 17 digits; a document holding a value
+ * that needs 17 digits keeps every value exact. */
+Test(api, json_reals_shortest_exact) {
+  json_t *o = json_pack("{s:f,s:[f,f],s:i}", "gpuMemoryUtilization", 0.8, "xs", 1.5, 1e-7, "n", 3);
+  cr_assert_eq(api_json_real_precision(o), 2, "1.5 needs two digits");
+  char *j = api_encode_json(o);
+  cr_assert(strstr(j, "\"gpuMemoryUtilization\": 0.8,"), "%s", j);
+  cr_assert(strstr(j, "1.5,") && strstr(j, "1e-7"), "%s", j);
+  free(j);
+  json_object_set_new(o, "sum", json_real(0.1 + 0.2));
+  cr_assert_eq(api_json_real_precision(o), 17);
+  j = api_encode_json(o);
+  json_t *back = json_loads(j, 0, NULL);
+  cr_assert(json_equal(back, o), "%s", j);
+  json_decref(back);
+  free(j);
+  json_t *none = json_pack("{s:s,s:i}", "a", "b", "c", 1);
+  cr_assert_eq(api_json_real_precision(none), 1);
+  json_decref(none);
+  json_decref(o);
+}
+
+/* A literal "${" in a value is written "$${" so that `get -o yaml` applied
+ * again gives the same object; Kubernetes' own "$$(VAR)" escape is not ours
+ * and passes through untouched (fuzz finding: "$$$${" round trip). */
+Test(api, placeholder_text_round_trips) {
+  size_t len;
+  char *text = read_example("seed1/deployment.yaml", &len);
+  static const char *const names[] = {"cluster1_id", "cluster2_id", "waiting_size", "running_size"};
+  static const char *const values[] = {"c1", "c2", "5", "10"};
+  api_vars vars = {names, values, 4, false};
+  json_t *docs = NULL;
+  sw_err err = {0};
+  cr_assert_eq(api_decode_manifests("deployment.yaml", text, len, &vars, &docs, NULL, &err), 0, "%s", err.msg);
+  free(text);
+  json_t *obj = json_array_get(docs, 0);
+  json_t *c0 = json_array_get(api_getp(obj, "spec.template.spec.containers"), 0);
+  cr_assert_not_null(c0);
+  json_object_set_new(c0, "args", json_pack("[s,s,s]", "echo ${HOME}", "$$${p*a", "$$(POD_IP) and $(VAR)"));
+  char *y = api_encode_yaml(obj);
+  cr_assert(strstr(y, "echo $${HOME}") && strstr(y, "$$(POD_IP) and $(VAR)"), "%s", y);
+  free(y);
+  round_trip(obj);
+  json_decref(docs);
+}
