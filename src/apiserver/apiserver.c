@@ -45,6 +45,7 @@ struct apiserver {
   http_server *http;
   SW_VEC(as_route) routes;
   as_watch *watches; /* open watch streams (doubly linked) */
+  struct as_follow *follows; /* open `logs -f` streams (doubly linked) */
 };
 
 /* What a request resolved to. */
@@ -89,6 +90,7 @@ static void reply_error(apiserver_reply *r, int code, const char *reason, const 
 
 void apiserver_reply_free(apiserver_reply *r) {
   free(r->body);
+  free(r->follow_path);
   json_decref(r->warnings);
   memset(r, 0, sizeof *r);
 }
@@ -656,6 +658,8 @@ static void handle_log(apiserver *a, const as_target *t, const http_request *req
   }
   char buf[32];
   long tail = -1;
+  bool follow = apiserver_query_param(req->query, "follow", buf, sizeof buf) &&
+                (strcmp(buf, "true") == 0 || strcmp(buf, "1") == 0);
   if (apiserver_query_param(req->query, "tailLines", buf, sizeof buf)) {
     char *end;
     tail = strtol(buf, &end, 10);
@@ -700,6 +704,10 @@ static void handle_log(apiserver *a, const as_target *t, const http_request *req
   r->content_type = "text/plain";
   r->body = sw_xstrndup(s, olen);
   r->len = olen;
+  if (follow) {
+    r->follow_path = sw_xstrdup(path);
+    r->follow_offset = (int64_t)off + (int64_t)b.len;
+  }
   sw_buf_free(&b);
   json_decref(pod);
 }
@@ -1058,6 +1066,93 @@ static void watch_start(apiserver *a, const as_target *t, const http_request *re
   }
 }
 
+/* ---- log follow streams (`logs -f`) ----------------------------------------------- */
+
+/* kubectl logs -f: what the log had, then what the replica writes, until the
+ * client goes or the pod does. The file is polled (250 ms): a replica's log
+ * may be rewritten in place on restart, which a size check catches and an
+ * inotify watch on the path would not. Each tick reads at most 1 MiB, so a
+ * replica that logs faster than the client reads cannot stall the loop. */
+typedef struct as_follow {
+  apiserver *a;
+  http_response *res;
+  char *path, *ns, *name;
+  int64_t off;
+  uv_timer_t *timer;
+  struct as_follow *prev, *next;
+} as_follow;
+
+#define AS_FOLLOW_TICK_MS 250
+#define AS_FOLLOW_MAX_READ (1u << 20)
+
+static void follow_free(as_follow *f) {
+  if (f->prev)
+    f->prev->next = f->next;
+  else
+    f->a->follows = f->next;
+  if (f->next) f->next->prev = f->prev;
+  uv_close((uv_handle_t *)f->timer, timer_free);
+  free(f->path);
+  free(f->ns);
+  free(f->name);
+  free(f);
+}
+
+static void follow_client_gone(void *ud) { follow_free(ud); }
+
+/* New bytes of the log since the last tick; false when the file is gone. */
+static bool follow_read(as_follow *f) {
+  FILE *file = fopen(f->path, "rb");
+  if (!file) return false;
+  struct stat st;
+  if (fstat(fileno(file), &st) == 0 && st.st_size < (off_t)f->off) f->off = 0; /* rewritten */
+  if (fseeko(file, (off_t)f->off, SEEK_SET) == 0) {
+    char *chunk = sw_xmalloc(65536);
+    size_t n, total = 0;
+    while (total < AS_FOLLOW_MAX_READ && (n = fread(chunk, 1, 65536, file)) > 0) {
+      http_stream_write(f->res, chunk, n);
+      total += n;
+    }
+    f->off += (int64_t)total;
+    free(chunk);
+  }
+  fclose(file);
+  return true;
+}
+
+static void follow_tick(uv_timer_t *t) {
+  as_follow *f = t->data;
+  bool have_file = follow_read(f);
+  json_t *pod = store_get(f->a->p->store, "Pod", f->ns, f->name);
+  const char *phase = json_string_value(json_object_get(json_object_get(pod, "status"), "phase"));
+  bool ended = !pod || sw_streq(phase, "Succeeded") || sw_streq(phase, "Failed");
+  json_decref(pod);
+  if (ended || !have_file) {
+    http_stream_end(f->res);
+    follow_free(f);
+  }
+}
+
+static void follow_start(apiserver *a, const as_target *t, const apiserver_reply *r, http_response *res) {
+  as_follow *f = sw_xcalloc(1, sizeof *f);
+  f->a = a;
+  f->res = res;
+  f->path = sw_xstrdup(r->follow_path);
+  f->ns = sw_xstrdup(t->ns ? t->ns : "default");
+  f->name = sw_xstrdup(t->path.name);
+  f->off = r->follow_offset;
+  f->next = a->follows;
+  if (a->follows) a->follows->prev = f;
+  a->follows = f;
+  http_stream_begin(res, 200, "text/plain");
+  http_response_on_close(res, follow_client_gone, f);
+  if (r->len) http_stream_write(res, r->body, r->len);
+  f->timer = sw_xcalloc(1, sizeof *f->timer);
+  uv_timer_init(a->p->loop, f->timer);
+  f->timer->data = f;
+  uv_timer_start(f->timer, follow_tick, AS_FOLLOW_TICK_MS, AS_FOLLOW_TICK_MS);
+}
+
 /* ---- HTTP glue ------------------------------------------------------------------------ */
 
 static void on_request(void *ud, const http_request *req, http_response *res) {
@@ -1083,6 +1178,8 @@ static void on_request(void *ud, const http_request *req, http_response *res) {
   http_response_header(res, "X-Spillway-Time", now);
   if (r.watch) {
     watch_start(a, &t, req, res);
+  } else if (r.follow_path && r.status == 200) {
+    follow_start(a, &t, &r, res);
   } else {
     size_t i;
     json_t *w;
@@ -1114,6 +1211,11 @@ void apiserver_free(apiserver *a) {
     as_watch *w = a->watches;
     http_stream_end(w->res);
     watch_free(w);
+  }
+  while (a->follows) {
+    as_follow *f = a->follows;
+    http_stream_end(f->res);
+    follow_free(f);
   }
   for (size_t i = 0; i < a->routes.len; i++) free(a->routes.items[i].prefix);
   sw_vec_free(&a->routes);

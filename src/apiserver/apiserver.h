@@ -53,6 +53,8 @@ typedef struct apiserver_reply {
   size_t len;
   json_t *warnings; /* array of strings (sent as Warning headers), owned */
   bool watch;       /* the request asks for a watch stream (handled by the HTTP glue) */
+  char *follow_path;      /* pods/log?follow=true: the log file to keep streaming, owned */
+  int64_t follow_offset;  /* ... from this byte on (the body holds what came before) */
 } apiserver_reply;
 
 /* Answers one request (method, path, query, headers, body are read). Watch

@@ -118,6 +118,7 @@ typedef struct xfer {
   sw_buf *out;
   /* watch mode: lines are handed to fn as they complete */
   int (*fn)(void *ud, const json_t *ev);
+  int (*raw)(void *ud, const char *data, size_t len); /* a plain stream (logs -f) */
   void *ud;
   sw_buf line;
   bool stopped;
@@ -142,7 +143,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud) {
 static size_t on_body(char *data, size_t size, size_t n, void *ud) {
   xfer *x = ud;
   size_t len = size * n;
-  if (!x->fn) {
+  if (!x->fn && !x->raw) {
     sw_buf_append(x->out, data, len);
     return len;
   }
@@ -151,6 +152,11 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud) {
   if (code != 200) { /* an error reply: keep it whole for the message */
     sw_buf_append(x->out, data, len);
     return len;
+  }
+  if (x->raw) {
+    if (x->raw(x->ud, data, len) == 0) return len;
+    x->stopped = true;
+    return 0;
   }
   for (size_t i = 0; i < len; i++) {
     if (data[i] != '\n') {
@@ -273,19 +279,32 @@ json_t *client_json(client *c, const char *method, const char *path, const json_
   return res;
 }
 
-int client_watch(client *c, const char *path, int (*fn)(void *ud, const json_t *ev), void *ud, sw_err *err) {
+/* A GET whose 200 reply is handed to x's fn or raw as it arrives. */
+static int stream_get(client *c, const char *path, xfer *x, sw_err *err) {
   sw_buf out;
   sw_buf_init(&out);
-  xfer x = {.c = c, .out = &out, .fn = fn, .ud = ud};
-  sw_buf_init(&x.line);
-  int rc = perform(c, "GET", path, NULL, NULL, 0, &x, true, err);
-  if (rc == 0 && x.status != 200) {
-    reply_error(c, x.status, out.data, err);
+  x->c = c;
+  x->out = &out;
+  sw_buf_init(&x->line);
+  int rc = perform(c, "GET", path, NULL, NULL, 0, x, true, err);
+  if (rc == 0 && x->status != 200) {
+    reply_error(c, x->status, out.data, err);
     rc = SW_EINVAL;
   }
-  sw_buf_free(&x.line);
+  sw_buf_free(&x->line);
   sw_buf_free(&out);
   return rc;
+}
+
+int client_watch(client *c, const char *path, int (*fn)(void *ud, const json_t *ev), void *ud, sw_err *err) {
+  xfer x = {.fn = fn, .ud = ud};
+  return stream_get(c, path, &x, err);
+}
+
+int client_stream(client *c, const char *path, int (*fn)(void *ud, const char *data, size_t len), void *ud,
+                  sw_err *err) {
+  xfer x = {.raw = fn, .ud = ud};
+  return stream_get(c, path, &x, err);
 }
 
 /* ---- paths and names ---- */

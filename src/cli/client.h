@@ -56,6 +56,11 @@ json_t *client_json(client *c, const char *method, const char *path, const json_
  * ({"type","object"}, borrowed) until it returns non-zero or the server ends
  * the stream. */
 int client_watch(client *c, const char *path, int (*fn)(void *ud, const json_t *ev), void *ud, sw_err *err);
+/* Streams a plain reply (pods/log?follow=true): fn gets the bytes as they
+ * arrive until it returns non-zero or the server ends the stream. A non-200
+ * reply is an error, as client_json reports it. */
+int client_stream(client *c, const char *path, int (*fn)(void *ud, const char *data, size_t len), void *ud,
+                  sw_err *err);
 
 /* "/api/v1/namespaces/<ns>/pods/<name>/<sub>" or "/apis/<group>/<version>/...".
  * ns NULL = all namespaces (or a cluster-scoped kind); name/sub may be NULL.

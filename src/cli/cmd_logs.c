@@ -1,7 +1,8 @@
 /*
- * cmd_logs.c — `spillway logs POD [-n NS] [--tail N]`: prints a replica's log
- * through GET .../pods/<name>/log (the file the cluster layer names in the
- * pod's spillway.io/log-path annotation).
+ * cmd_logs.c — `spillway logs POD [-n NS] [--tail N] [-f]`: prints a replica's
+ * log through GET .../pods/<name>/log (the file the cluster layer names in the
+ * pod's spillway.io/log-path annotation); with -f the server keeps streaming
+ * what the replica writes until the pod is gone or Ctrl-C.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,14 +11,33 @@
 #include "cli/cli.h"
 #include "cli/client.h"
 
-static void usage(void) { fprintf(stderr, "usage: spillway logs POD [-n NAMESPACE] [--tail N]\n"); }
+static void usage(void) { fprintf(stderr, "usage: spillway logs POD [-n NAMESPACE] [--tail N] [-f]\n"); }
+
+static int to_stdout(void *ud, const char *data, size_t len) {
+  (void)ud;
+  fwrite(data, 1, len, stdout);
+  fflush(stdout); /* a follower reads it as it comes, through a pipe too */
+  return ferror(stdout) ? 1 : 0;
+}
 
 int cmd_logs(int argc, char **argv) {
   client_opts co = {0};
   const char *ns = NULL, *tail = NULL;
   client_args pos = {0};
   int rc = 2;
-  int pr = client_parse_command(argc, argv, "logs", usage, &co, &ns, "--tail", &tail, &pos);
+  /* -f/--follow is the one flag without a value: taken out before the shared loop */
+  bool follow = false;
+  char **args = sw_xcalloc((size_t)argc + 1, sizeof *args);
+  int nargs = 0;
+  for (int i = 0; i < argc; i++) {
+    if (i > 0 && (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--follow") || !strcmp(argv[i], "--follow=true")))
+      follow = true;
+    else if (i > 0 && !strcmp(argv[i], "--follow=false"))
+      follow = false;
+    else
+      args[nargs++] = argv[i];
+  }
+  int pr = client_parse_command(nargs, args, "logs", usage, &co, &ns, "--tail", &tail, &pos);
   if (pr) {
     if (pr > 0) rc = 0;
     goto done;
@@ -50,8 +70,22 @@ int cmd_logs(int argc, char **argv) {
     goto done;
   }
   char *p = client_path(k, ns ? ns : "default", name, "log");
-  char *path = tail ? sw_xasprintf("%s?tailLines=%s", p, tail) : sw_xstrdup(p);
+  sw_buf pb;
+  sw_buf_init(&pb);
+  sw_buf_puts(&pb, p);
   free(p);
+  if (tail) client_append_query(&pb, "tailLines", tail);
+  if (follow) {
+    client_append_query(&pb, "follow", "true");
+    if (client_stream(c, pb.data, to_stdout, NULL, &err))
+      client_error("%s", err.msg);
+    else
+      rc = 0;
+    sw_buf_free(&pb);
+    client_close(c);
+    goto done;
+  }
+  char *path = sw_buf_steal(&pb);
   sw_buf out;
   sw_buf_init(&out);
   long status = 0;
@@ -75,5 +109,6 @@ int cmd_logs(int argc, char **argv) {
   client_close(c);
 done:
   sw_vec_free(&pos);
+  free(args);
   return rc;
 }

@@ -150,3 +150,38 @@ def test_top_pods_shows_what_the_autoscaler_reads(fleet):
     assert p.returncode == 2 and 'unknown resource "nodes"' in p.stderr
     p = subprocess.run([w.BIN, "top", "pods", "nope", "-n", "test"], capture_output=True, text=True, env=f.env)
     assert p.returncode == 1 and 'pods "nope" not found' in p.stderr
+
+
+def test_logs_follow_streams_until_the_pod_is_gone(fleet):
+    """`spillway logs -f`: what the replica logged, then each new line as it is
+    written, and the stream ends (exit 0) when the pod is deleted."""
+    import subprocess
+    import time
+    f = fleet
+    f.wait(lambda: w.pods_by_cluster(f, "test", ready_only=True) == {"cluster1": 1}, 200, "qwen3 Ready in cluster1")
+    pod = [p for p in f.items("pods", "test") if w.ready(p)][0]
+    name, log_path = pod["metadata"]["name"], pod["metadata"]["annotations"]["spillway.io/log-path"]
+    out_path = os.path.join(f.dir, "follow.out")
+    with open(out_path, "wb") as out:
+        follower = subprocess.Popen([w.BIN, "logs", "-n", "test", name, "-f"], stdout=out, stderr=subprocess.STDOUT,
+                                    env=f.env)
+    try:
+        def text():
+            with open(out_path, errors="replace") as fh:
+                return fh.read()
+        f.wait(lambda: "engine: serving" in text(), 100, "the log so far")
+        with open(log_path, "a") as fh:
+            fh.write("a line written after the follow began\n")
+        deadline = time.time() + 10
+        while "after the follow began" not in text() and time.time() < deadline:
+            time.sleep(0.05)
+        assert "after the follow began" in text(), text()
+        f.sw("delete", "pod", "-n", "test", name)
+        assert follower.wait(timeout=60) == 0, text()
+        p = subprocess.run([w.BIN, "logs", "-f", "-n", "test", "nope"], capture_output=True, text=True, env=f.env,
+                           timeout=30)
+        assert p.returncode == 1 and 'pods "nope" not found' in p.stderr, p.stderr
+    finally:
+        if follower.poll() is None:
+            follower.kill()
+            follower.wait()
