@@ -497,6 +497,46 @@ static json_t *ready_condition(fcluster *fc, bool ready, double now, const char 
                    reason, "message", msg, "lastTransitionTime", t);
 }
 
+/* Every Deployment's status from its pods across the member clusters (what
+ * `get deploy` shows and `rollout status` waits on); written only when it
+ * changed, so a steady fleet writes nothing. */
+static void write_deployment_status(cluster_fleet *f, double now) {
+  json_t *deps = store_list(f->p->store, "Deployment", NULL), *pods = store_list(f->p->store, "Pod", NULL);
+  json_t *by_owner = json_object(); /* "ns/name" -> [pods] */
+  size_t i;
+  json_t *o;
+  json_array_foreach(pods, i, o) {
+    const char *owner = json_string_value(json_object_get(
+        json_object_get(json_object_get(o, "metadata"), "annotations"), CLUSTER_ANN_OWNER));
+    const char *ns = str_at(o, "metadata", "namespace");
+    if (!owner || !*owner || !ns) continue;
+    char *key = key_of(ns, owner);
+    json_t *list = json_object_get(by_owner, key);
+    if (!list) json_object_set_new(by_owner, key, list = json_array());
+    json_array_append(list, o);
+    free(key);
+  }
+  json_t *none = json_array();
+  json_array_foreach(deps, i, o) {
+    const char *ns = str_at(o, "metadata", "namespace"), *name = str_at(o, "metadata", "name");
+    if (!ns || !name) continue;
+    char *key = key_of(ns, name);
+    const json_t *mine = json_object_get(by_owner, key);
+    free(key);
+    const json_t *old = json_object_get(o, "status");
+    json_t *st = cluster_deployment_status(o, mine ? mine : none, old, now);
+    sw_err err;
+    if (!json_equal(old, st) && store_update_status(f->p->store, "Deployment", ns, name, st, &err) != 0 &&
+        err.code != SW_ENOENT)
+      SW_WARN("cluster", "writing Deployment %s/%s status: %s", ns, name, err.msg);
+    json_decref(st);
+  }
+  json_decref(none);
+  json_decref(by_owner);
+  json_decref(pods);
+  json_decref(deps);
+}
+
 static void sync_mirror(void *self, plane *p, double now) {
   cluster_fleet *f = self;
   if (f->stopping) return;
@@ -566,6 +606,7 @@ static void sync_mirror(void *self, plane *p, double now) {
       json_object_del(st, "lastError");
     write_cluster_status(f, fc, st);
   }
+  write_deployment_status(f, now);
 }
 
 /* ---- watches ------------------------------------------------------------------------ */

@@ -238,3 +238,78 @@ void cluster_mirror_node_unreachable(json_t *node, double now) {
   set_ready_false(json_object_get(json_object_get(node, "status"), "conditions"), "Ready", now,
                   "NodeStatusUnknown", "Kubelet stopped posting node status.");
 }
+
+/* ---- Deployment status ---------------------------------------------------------------- */
+
+static bool pod_ready_since(const json_t *pod, double *since) {
+  size_t i;
+  const json_t *c;
+  json_array_foreach(json_object_get(json_object_get(pod, "status"), "conditions"), i, c) {
+    if (!sw_streq(json_string_value(json_object_get(c, "type")), "Ready")) continue;
+    if (!sw_streq(json_string_value(json_object_get(c, "status")), "True")) return false;
+    *since = 0;
+    (void)sw_time_parse(json_string_value(json_object_get(c, "lastTransitionTime")), since);
+    return true;
+  }
+  return false;
+}
+
+/* A condition, keeping the old one's lastTransitionTime while its status holds. */
+static json_t *dep_condition(const json_t *old_status, const char *type, bool status, const char *reason,
+                             const char *message, double now) {
+  const char *st = status ? "True" : "False";
+  json_t *since = NULL;
+  size_t i;
+  const json_t *c;
+  json_array_foreach(json_object_get(old_status, "conditions"), i, c) {
+    if (sw_streq(json_string_value(json_object_get(c, "type")), type) &&
+        sw_streq(json_string_value(json_object_get(c, "status")), st) &&
+        sw_streq(json_string_value(json_object_get(c, "reason")), reason))
+      since = json_incref(json_object_get(c, "lastTransitionTime"));
+  }
+  return json_pack("{s:s,s:s,s:s,s:s,s:o}", "type", type, "status", st, "reason", reason, "message", message,
+                   "lastTransitionTime", since ? since : ts(now));
+}
+
+json_t *cluster_deployment_status(const json_t *dep, const json_t *pods, const json_t *old_status, double now) {
+  const json_t *spec = json_object_get(dep, "spec");
+  const json_t *rep = json_object_get(spec, "replicas");
+  json_int_t want = json_is_integer(rep) ? json_integer_value(rep) : 1;
+  json_int_t min_ready = json_integer_value(json_object_get(spec, "minReadySeconds"));
+  char hash[11];
+  cluster_template_hash(json_object_get(spec, "template"), hash);
+  json_int_t active = 0, updated = 0, ready = 0, available = 0;
+  size_t i;
+  const json_t *p;
+  json_array_foreach(pods, i, p) {
+    const json_t *meta = json_object_get(p, "metadata");
+    const char *phase = json_string_value(json_object_get(json_object_get(p, "status"), "phase"));
+    if (json_object_get(meta, "deletionTimestamp") || sw_streq(phase, "Succeeded") || sw_streq(phase, "Failed"))
+      continue; /* as a ReplicaSet counts: active pods only */
+    active++;
+    const char *h = json_string_value(json_object_get(json_object_get(meta, "labels"), "pod-template-hash"));
+    if (sw_streq(h, hash)) updated++;
+    double since;
+    if (pod_ready_since(p, &since)) {
+      ready++;
+      if (since + (double)min_ready <= now) available++;
+    }
+  }
+  /* maxUnavailable defaults to 25 % of the replicas, rounded down */
+  json_int_t max_unavailable = want / 4;
+  bool avail = available >= want - max_unavailable;
+  bool complete = updated == want && active == want && available == want;
+  const json_t *gen = json_object_get(json_object_get(dep, "metadata"), "generation");
+  json_t *conds = json_pack(
+      "[o,o]",
+      dep_condition(old_status, "Available", avail, avail ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
+                    avail ? "Deployment has minimum availability." : "Deployment does not have minimum availability.",
+                    now),
+      dep_condition(old_status, "Progressing", true, complete ? "NewReplicaSetAvailable" : "ReplicaSetUpdated",
+                    complete ? "ReplicaSet has successfully progressed." : "ReplicaSet is progressing.", now));
+  json_t *st = json_pack("{s:I,s:I,s:I,s:I,s:I,s:o}", "replicas", active, "updatedReplicas", updated,
+                         "readyReplicas", ready, "availableReplicas", available, "unavailableReplicas",
+                         want - available > 0 ? want - available : (json_int_t)0, "conditions", conds);
+  if (json_is_integer(gen)) json_object_set_new(st, "observedGeneration", json_incref((json_t *)gen));
+  return st;
+}

@@ -38,4 +38,13 @@ void cluster_mirror_pod_unreachable(json_t *pod, const char *cluster, double now
 /* Marks a mirrored Node's Ready condition Unknown. */
 void cluster_mirror_node_unreachable(json_t *node, double now);
 
+/* A Deployment's status aggregated over its pods in every member cluster, as
+ * Karmada writes a propagated Deployment's status back to the template:
+ * replicas (active pods), updatedReplicas (pods of the current
+ * pod-template-hash), readyReplicas, availableReplicas (Ready for
+ * minReadySeconds), unavailableReplicas, observedGeneration, and the
+ * Available (maxUnavailable 25 %) and Progressing conditions. pods: the
+ * Deployment's pods (any cluster); old_status keeps condition times. */
+json_t *cluster_deployment_status(const json_t *dep, const json_t *pods, const json_t *old_status, double now);
+
 #endif

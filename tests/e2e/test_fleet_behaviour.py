@@ -185,3 +185,16 @@ def test_logs_follow_streams_until_the_pod_is_gone(fleet):
         if follower.poll() is None:
             follower.kill()
             follower.wait()
+
+
+def test_deployment_status_aggregates_member_pods(fleet):
+    """The Deployment's status counts its pods in every member cluster, as a
+    Karmada-propagated Deployment's does: `get deploy` shows READY 1/1."""
+    f = fleet
+    f.wait(lambda: w.pods_by_cluster(f, "test", ready_only=True) == {"cluster1": 1}, 200, "qwen3 Ready in cluster1")
+    st = f.wait(lambda: (lambda s: s if s.get("readyReplicas") == 1 else None)(
+        f.json("get", "deploy", "-n", "test", "qwen3").get("status", {})), 30, "status.readyReplicas 1")
+    assert st["replicas"] == 1 and st["updatedReplicas"] == 1 and st["availableReplicas"] == 1, st
+    assert any(c["type"] == "Available" and c["status"] == "True" for c in st["conditions"]), st
+    row = f.sw("get", "deploy", "-n", "test", "qwen3").splitlines()[1].split()
+    assert row[:4] == ["qwen3", "1/1", "1", "1"], row

@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "cluster/mirror.h"
 #include "cluster/spec.h"
 
 static json_t *J(const char *s) {
@@ -211,4 +212,52 @@ Test(spec, quantity_int) {
     cr_assert_eq(cluster_quantity_int(v), t[i].want, "%s", t[i].json);
     json_decref(v);
   }
+}
+
+/* The Deployment's status aggregated over its pods in every cluster. */
+static json_t *pod(const char *hash, bool ready, const char *ready_at, bool terminating) {
+  json_t *p = json_pack("{s:{s:{s:s}},s:{s:s,s:[{s:s,s:s,s:s}]}}", "metadata", "labels", "pod-template-hash", hash,
+                        "status", "phase", "Running", "conditions", "type", "Ready", "status",
+                        ready ? "True" : "False", "lastTransitionTime", ready_at);
+  if (terminating)
+    json_object_set_new(json_object_get(p, "metadata"), "deletionTimestamp", json_string("2027-01-15T08:00:00Z"));
+  return p;
+}
+
+Test(spec, deployment_status_over_member_pods) {
+  json_t *dep = J("{\"metadata\":{\"generation\":3},\"spec\":{\"replicas\":4,\"minReadySeconds\":10,"
+                  "\"template\":{\"metadata\":{\"labels\":{\"app\":\"q\"}},\"spec\":{\"containers\":[{\"name\":\"v\"}]}}}}");
+  char hash[11];
+  cluster_template_hash(json_object_get(json_object_get(dep, "spec"), "template"), hash);
+  double now = 1800000000; /* 2027-01-15T08:00:00Z */
+  json_t *pods = json_array();
+  json_array_append_new(pods, pod(hash, true, "2027-01-15T07:59:00Z", false));  /* available */
+  json_array_append_new(pods, pod(hash, true, "2027-01-15T07:59:55Z", false));  /* ready 5 s < minReadySeconds */
+  json_array_append_new(pods, pod("oldhash", true, "2027-01-15T07:50:00Z", false)); /* old template */
+  json_array_append_new(pods, pod(hash, false, "2027-01-15T07:59:00Z", false)); /* starting */
+  json_array_append_new(pods, pod(hash, true, "2027-01-15T07:00:00Z", true));   /* terminating: not counted */
+  json_t *st = cluster_deployment_status(dep, pods, NULL, now);
+  cr_expect_eq(json_integer_value(json_object_get(st, "replicas")), 4);
+  cr_expect_eq(json_integer_value(json_object_get(st, "updatedReplicas")), 3);
+  cr_expect_eq(json_integer_value(json_object_get(st, "readyReplicas")), 3);
+  cr_expect_eq(json_integer_value(json_object_get(st, "availableReplicas")), 2);
+  cr_expect_eq(json_integer_value(json_object_get(st, "unavailableReplicas")), 2);
+  cr_expect_eq(json_integer_value(json_object_get(st, "observedGeneration")), 3);
+  const json_t *avail = json_array_get(json_object_get(st, "conditions"), 0);
+  /* 2 available < 4 - 25 % */
+  cr_expect_str_eq(json_string_value(json_object_get(avail, "status")), "False");
+  cr_expect_str_eq(json_string_value(json_object_get(avail, "reason")), "MinimumReplicasUnavailable");
+  /* ten seconds on: the second pod is available too (3 >= 4 - 1), the old
+   * condition's time is kept only while its status holds */
+  json_t *st2 = cluster_deployment_status(dep, pods, st, now + 10);
+  avail = json_array_get(json_object_get(st2, "conditions"), 0);
+  cr_expect_str_eq(json_string_value(json_object_get(avail, "status")), "True");
+  cr_expect_str_eq(json_string_value(json_object_get(avail, "lastTransitionTime")), "2027-01-15T08:00:10Z");
+  json_t *st3 = cluster_deployment_status(dep, pods, st2, now + 20);
+  cr_expect(json_equal(st2, st3), "nothing changed: the same status (no write)");
+  json_decref(st3);
+  json_decref(st2);
+  json_decref(st);
+  json_decref(pods);
+  json_decref(dep);
 }
