@@ -26,6 +26,7 @@ int cmd_schedule(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+int cmd_rollout(int argc, char **argv);
 
 /* A part's pure explain function: one JSON input, one JSON decision. */
 typedef int (*cli_explain_fn)(const json_t *input, json_t **out, sw_err *err);

@@ -23,6 +23,7 @@
 #pragma weak cmd_serve
 #pragma weak cmd_metrics
 #pragma weak cmd_top
+#pragma weak cmd_rollout
 
 typedef struct {
   const char *name;
@@ -37,6 +38,7 @@ static const command commands[] = {
     {"describe", cmd_describe, "show one object in detail, with its status and events"},
     {"delete", cmd_delete, "delete objects (delete KIND NAME | -f FILE)"},
     {"scale", cmd_scale, "set a Deployment's replicas (scale deployment NAME --replicas=N)"},
+    {"rollout", cmd_rollout, "rollout restart|status deployment/NAME: replace every replica, or wait for it"},
     {"logs", cmd_logs, "print a pod's log"},
     {"engine", cmd_engine, "run the simulated vLLM-compatible model server"},
     {"gateway", cmd_gateway, "run the OpenAI-compatible gateway standalone"},

@@ -198,3 +198,28 @@ def test_deployment_status_aggregates_member_pods(fleet):
     assert any(c["type"] == "Available" and c["status"] == "True" for c in st["conditions"]), st
     row = f.sw("get", "deploy", "-n", "test", "qwen3").splitlines()[1].split()
     assert row[:4] == ["qwen3", "1/1", "1", "1"], row
+
+
+def test_rollout_restart_replaces_the_replica_and_status_waits_for_it(fleet):
+    """`rollout restart` stamps the template (a new pod-template-hash): the
+    member cluster starts a new replica and stops the old one once the new
+    one is ready; `rollout status` follows until it is done."""
+    import subprocess
+    f = fleet
+    f.wait(lambda: w.pods_by_cluster(f, "test", ready_only=True) == {"cluster1": 1}, 200, "qwen3 Ready in cluster1")
+    before = [p["metadata"]["name"] for p in f.items("pods", "test")]
+    assert f.sw("rollout", "restart", "deployment/qwen3", "-n", "test").strip() == "deployment.apps/qwen3 restarted"
+    dep = f.json("get", "deploy", "-n", "test", "qwen3")
+    assert "kubectl.kubernetes.io/restartedAt" in dep["spec"]["template"]["metadata"]["annotations"], dep
+    p = subprocess.run([w.BIN, "rollout", "status", "deployment/qwen3", "-n", "test", "--timeout", "120s"],
+                       capture_output=True, text=True, env=f.env, timeout=180)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert p.stdout.strip().splitlines()[-1] == 'deployment "qwen3" successfully rolled out', p.stdout
+    f.wait(lambda: [x["metadata"]["name"] for x in f.items("pods", "test")] != before
+           and w.pods_by_cluster(f, "test", ready_only=True) == {"cluster1": 1}
+           and len(f.items("pods", "test")) == 1, 200, "the old replica replaced by one new one")
+    p = subprocess.run([w.BIN, "rollout", "undo", "deployment/qwen3"], capture_output=True, text=True, env=f.env)
+    assert p.returncode == 2 and 'unknown subcommand "undo"' in p.stderr, p.stderr
+    p = subprocess.run([w.BIN, "rollout", "status", "fhpa/vllm-fhpa", "-n", "test"], capture_output=True, text=True,
+                       env=f.env)
+    assert p.returncode == 2 and "only Deployments" in p.stderr, p.stderr

@@ -143,6 +143,12 @@ Test(estimate, terminating_pods_hold_their_room_and_selectors_filter_nodes) {
   json_decref(dep);
   dep = deployment("qwen3", "1", "\"nodeSelector\": {\"alibabacloud.com/nodepool-id\": \"gpu\"},");
   cr_expect_eq(estimate_for(&x, dep, false, NULL, 0, 0, 0).available, 0);
+  /* ... but a cluster keeps the replica it holds while its own old pod
+   * terminates to make way for the successor (rollout restart) */
+  schedule_count had[] = {{"c", 1}};
+  cr_expect_eq(estimate_for(&x, dep, false, had, 1, 0, 0).available, 1);
+  schedule_count had2[] = {{"c", 2}};
+  cr_expect_eq(estimate_for(&x, dep, false, had2, 1, 0, 0).available, 1, "no more than the GPU it frees");
   json_decref(dep);
   fx_free(&x);
 }
