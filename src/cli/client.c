@@ -495,6 +495,36 @@ int client_decode_paths(const char *const *paths, size_t n, const api_vars *vars
 
 /* ---- the shared argument loop ---- */
 
+client *client_connect(const client_opts *o) {
+  client *c = NULL;
+  sw_err err;
+  if (client_open(&c, o, &err)) {
+    client_error("%s", err.msg);
+    return NULL;
+  }
+  return c;
+}
+
+const char *client_deployment_arg(const client_args *pos, size_t first, const char *cmd, const char *what_else) {
+  if (pos->len <= first) {
+    client_error("%s: expected deployment NAME or deployment/NAME", cmd);
+    return NULL;
+  }
+  char kindbuf[128];
+  const char *name = NULL;
+  const api_kind *k = client_kind_arg(pos->items[first], &name, kindbuf, sizeof kindbuf);
+  if (!k) return NULL;
+  if ((name && pos->len != first + 1) || (!name && pos->len != first + 2)) {
+    client_error("%s: expected deployment NAME or deployment/NAME", cmd);
+    return NULL;
+  }
+  if (strcmp(k->kind, "Deployment") != 0) {
+    client_error("%s: %s: %s", cmd, k->plural, what_else);
+    return NULL;
+  }
+  return name ? name : pos->items[first + 1];
+}
+
 int client_parse_command(int argc, char **argv, const char *cmd, void (*usage)(void), client_opts *co,
                          const char **ns, const char *extra_flag, const char **extra, client_args *pos) {
   for (int i = 1; i < argc;) {

@@ -96,6 +96,14 @@ const api_kind *client_kind_arg(const char *arg, const char **name_out, char *ki
 /* Positional arguments of a command (borrowed from argv). */
 typedef SW_VEC(const char *) client_args;
 
+/* client_open, printing the error (NULL then). */
+client *client_connect(const client_opts *o);
+
+/* "deployment NAME" or "deployment/NAME" at pos->items[first...], the whole
+ * rest of the arguments: the Deployment's name, or NULL after printing
+ * "CMD: KINDS: what_else" when the kind is another. */
+const char *client_deployment_arg(const client_args *pos, size_t first, const char *cmd, const char *what_else);
+
 /* The argument loop every resource command shares: client_common_flag, -n
  * NAMESPACE, one command-specific `--flag VALUE` (extra_flag may be NULL),
  * -h/--help, and positional arguments into pos. An unknown flag is reported

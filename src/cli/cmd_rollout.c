@@ -106,26 +106,13 @@ int cmd_rollout(int argc, char **argv) {
       goto done;
     }
   }
-  char kindbuf[128];
-  const char *name = NULL;
-  const api_kind *k = client_kind_arg(pos.items[1], &name, kindbuf, sizeof kindbuf);
-  if (!k) goto done;
-  if ((name && pos.len != 2) || (!name && pos.len != 3)) {
-    client_error("rollout: expected deployment NAME or deployment/NAME");
-    goto done;
-  }
-  if (!name) name = pos.items[2];
-  if (strcmp(k->kind, "Deployment") != 0) {
-    client_error("rollout: %s are not rolled out: only Deployments", k->plural);
-    goto done;
-  }
+  const char *name = client_deployment_arg(&pos, 1, "rollout", "not rolled out: only Deployments are");
+  if (!name) goto done;
   rc = 1;
-  client *c = NULL;
+  client *c = client_connect(&co);
+  if (!c) goto done;
   sw_err err;
-  if (client_open(&c, &co, &err)) {
-    client_error("%s", err.msg);
-    goto done;
-  }
+  const api_kind *k = api_kind_lookup("Deployment");
   char *path = client_path(k, ns ? ns : "default", name, NULL);
   if (restart) {
     char now[32];

@@ -40,26 +40,14 @@ int cmd_scale(int argc, char **argv) {
     usage();
     goto done;
   }
-  char kindbuf[128];
-  const char *name = NULL;
-  const api_kind *k = client_kind_arg(pos.items[0], &name, kindbuf, sizeof kindbuf);
-  if (!k) goto done;
-  if ((name && pos.len != 1) || (!name && pos.len != 2)) {
-    client_error("scale: expected deployment NAME or deployment/NAME");
-    goto done;
-  }
-  if (!name) name = pos.items[1];
-  if (strcmp(k->kind, "Deployment") != 0) {
-    client_error("scale: cannot scale %s: only Deployments have a scale subresource", k->plural);
-    goto done;
-  }
+  const char *name =
+      client_deployment_arg(&pos, 0, "scale", "cannot be scaled: only Deployments have a scale subresource");
+  if (!name) goto done;
   rc = 1;
-  client *c = NULL;
+  client *c = client_connect(&co);
+  if (!c) goto done;
   sw_err err;
-  if (client_open(&c, &co, &err)) {
-    client_error("%s", err.msg);
-    goto done;
-  }
+  const api_kind *k = api_kind_lookup("Deployment");
   char *path = client_path(k, ns ? ns : "default", name, "scale");
   json_t *patch = json_pack("{s:{s:I}}", "spec", "replicas", (json_int_t)n);
   json_t *res = client_json(c, "PATCH", path, patch, "application/merge-patch+json", NULL, &err);

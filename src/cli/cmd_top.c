@@ -146,12 +146,9 @@ int cmd_top(int argc, char **argv) {
   if (!ns) ns = "default";
 
   rc = 1;
-  client *c = NULL;
+  client *c = client_connect(&co);
+  if (!c) goto done;
   sw_err err;
-  if (client_open(&c, &co, &err)) {
-    client_error("%s", err.msg);
-    goto done;
-  }
   sw_buf path;
   sw_buf_init(&path);
   if (all)

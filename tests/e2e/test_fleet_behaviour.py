@@ -222,4 +222,4 @@ def test_rollout_restart_replaces_the_replica_and_status_waits_for_it(fleet):
     assert p.returncode == 2 and 'unknown subcommand "undo"' in p.stderr, p.stderr
     p = subprocess.run([w.BIN, "rollout", "status", "fhpa/vllm-fhpa", "-n", "test"], capture_output=True, text=True,
                        env=f.env)
-    assert p.returncode == 2 and "only Deployments" in p.stderr, p.stderr
+    assert p.returncode == 2 and "only Deployments are" in p.stderr, p.stderr
