@@ -599,7 +599,9 @@ static int basis_ratio(const podmetrics *m, const basis *b, double *ratio) {
 static int64_t basis_missing_value(const basis *b, size_t pod) {
   if (!b->requests) return b->target;
   int64_t fallback = b->target > 100 ? b->target : 100;
-  return b->requests[pod] * fallback / 100;
+  /* in 128 bits and clamped: Go's int64 product would wrap on an absurd
+   * request (the fuzzer's INT64_MAX milli), here it saturates */
+  return clamp_i64((__int128)b->requests[pod] * fallback / 100);
 }
 
 /* First half of calcPlainMetricReplicas / GetResourceReplicas: group the pods
@@ -674,7 +676,7 @@ static const char *calculate_requests(rc *c, const char *container, const char *
         bool has = false;
         for (size_t r = 0; r < ct->n_requests; r++)
           if (sw_streq(ct->requests[r].resource, resource)) {
-            req += ct->requests[r].milli;
+            req = clamp_i64((__int128)req + ct->requests[r].milli); /* absurd requests saturate */
             has = true;
             break;
           }
