@@ -23,40 +23,15 @@ import random
 import re
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.environ.get("SPILLWAY_BIN", os.path.join(ROOT, "build-release", "spillway"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import BIN, free_port, spawn, stop_all, wait_port  # noqa: E402
+
 MODEL = "qwen3-0.6b"
-procs = []
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, timeout=15):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    sys.exit(f"nothing listens on {port}")
-
-
-def spawn(cmd, log):
-    p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-    procs.append(p)
-    return p
 
 
 def http(url, body=None):
@@ -211,14 +186,7 @@ def main():
         print(f"ratio p99 TTFT round-robin / least-load: {rr['ttft99'] / ll['ttft99']:.1f}x "
               f"(least-inflight / least-load: {li['ttft99'] / ll['ttft99']:.1f}x)")
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_all()
         log.close()
         if os.environ.get("KEEP_TMP"):
             print(f"(kept {tmp})")

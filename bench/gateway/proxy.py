@@ -27,40 +27,19 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.environ.get("SPILLWAY_BIN", os.path.join(ROOT, "build-release", "spillway"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import BIN, free_port, spawn, stop_all, wait_port  # noqa: E402
+
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 BODY = '{"model":"qwen3-0.6b","messages":[{"role":"user","content":"Test it"}]}'
 SEED_BODY = '{"messages": [{"role": "user", "content": "Test it"}]}'
 ANSWER = ('{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"qwen3-0.6b","choices":[{"index":0,'
           '"message":{"role":"assistant","content":"Hello! How can I help you today?"},"finish_reason":"stop"}],'
           '"usage":{"prompt_tokens":10,"completion_tokens":9,"total_tokens":19}}')
-
-procs = []
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, timeout=15):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    sys.exit(f"nothing listens on {port}")
 
 
 def measured(proc, fn, *args):
@@ -70,12 +49,6 @@ def measured(proc, fn, *args):
     if proc:
         res["cpu_us"] = (cpu_seconds(proc.pid) - c0) / max(1, res["rps"] * res.get("secs", 1)) * 1e6
     return res
-
-
-def spawn(cmd, log):
-    p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-    procs.append(p)
-    return p
 
 
 def nginx_conf(tmp, name, http_body, workers):
@@ -270,14 +243,7 @@ def main():
             parts.append(f"p99 added spillway {added['spillway']:.3f} ms vs nginx {added['nginx']:.3f} ms")
         print("ratio spillway/nginx: " + "; ".join(parts) + " (target: throughput >= 1.00x, added p99 < 0.5 ms)")
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_all()
         log.close()
         if os.environ.get("KEEP_TMP"):
             print(f"(kept {tmp})")
