@@ -6,6 +6,7 @@
  * status follows the Deployment's aggregated status until every replica runs
  * the current template and is available, or the timeout.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,7 +98,7 @@ int cmd_rollout(int argc, char **argv) {
     char *end;
     timeout = strtod(timeout_s, &end);
     if (end != timeout_s && *end == 's' && end[1] == 0) end++; /* kubectl's "300s" */
-    if (end == timeout_s || *end || timeout < 0) {
+    if (end == timeout_s || *end || !isfinite(timeout) || timeout < 0) {
       client_error("rollout: --timeout: expected seconds (e.g. 300 or 300s), got \"%s\"", timeout_s);
       goto done;
     }
