@@ -1071,8 +1071,9 @@ static void watch_start(apiserver *a, const as_target *t, const http_request *re
 /* kubectl logs -f: what the log had, then what the replica writes, until the
  * client goes or the pod does. The file is polled (250 ms): a replica's log
  * may be rewritten in place on restart, which a size check catches and an
- * inotify watch on the path would not. Each tick reads at most 1 MiB, so a
- * replica that logs faster than the client reads cannot stall the loop. */
+ * inotify watch on the path would not. Each tick reads at most 1 MiB, and
+ * none while 1 MiB is still queued for the client, so a replica that logs
+ * faster than the client reads neither stalls the loop nor fills memory. */
 typedef struct as_follow {
   apiserver *a;
   http_response *res;
@@ -1122,6 +1123,8 @@ static bool follow_read(as_follow *f) {
 
 static void follow_tick(uv_timer_t *t) {
   as_follow *f = t->data;
+  /* A client that stops reading: the file keeps what it has not taken. */
+  if (http_stream_queued(f->res) >= AS_FOLLOW_MAX_READ) return;
   bool have_file = follow_read(f);
   json_t *pod = store_get(f->a->p->store, "Pod", f->ns, f->name);
   const char *phase = json_string_value(json_object_get(json_object_get(pod, "status"), "phase"));

@@ -867,6 +867,11 @@ void http_stream_begin(http_response *res, int status, const char *content_type)
   write_send(c, w);
 }
 
+size_t http_stream_queued(const http_response *res) {
+  hs_conn *c = res->conn;
+  return c->closing ? 0 : uv_stream_get_write_queue_size((const uv_stream_t *)&c->tcp);
+}
+
 void http_stream_write(http_response *res, const char *data, size_t len) {
   hs_conn *c = res->conn;
   if (!res->started || res->finished || c->closing || len == 0 || c->is_head) return;

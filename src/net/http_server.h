@@ -79,6 +79,10 @@ void http_respond(http_response *res, int status, const char *content_type, cons
 void http_stream_begin(http_response *res, int status, const char *content_type);
 void http_stream_write(http_response *res, const char *data, size_t len);
 void http_stream_end(http_response *res);
+/* Bytes written to a stream that the client has not taken yet (the socket's
+ * write queue): a producer that can wait (a log follower) waits while this
+ * is high instead of buffering without bound. */
+size_t http_stream_queued(const http_response *res);
 /* Called once if the client disconnects before the reply is finished. */
 void http_response_on_close(http_response *res, void (*cb)(void *ud), void *ud);
 
