@@ -1001,7 +1001,22 @@ static void watch_send(as_watch *w, store_event_type type, const json_t *obj) {
   free(s);
 }
 
-static void watch_on_event(void *ud, store_event_type type, const json_t *obj) { watch_send(ud, type, obj); }
+/* A watcher that does not read (16 MiB of events queued for it) is closed,
+ * as kube-apiserver's cacher closes an unresponsive watcher: the client
+ * relists and watches again, and the server never buffers without bound. */
+#define AS_WATCH_MAX_QUEUED (16u << 20)
+
+static void watch_free(as_watch *w);
+
+static void watch_on_event(void *ud, store_event_type type, const json_t *obj) {
+  as_watch *w = ud;
+  watch_send(w, type, obj);
+  if (http_stream_queued(w->res) > AS_WATCH_MAX_QUEUED) {
+    SW_WARN(AS_LOG, "closing a watch whose client does not read (%u MiB queued)", AS_WATCH_MAX_QUEUED >> 20);
+    http_stream_end(w->res);
+    watch_free(w); /* store_unwatch during delivery only marks it */
+  }
+}
 
 static void timer_free(uv_handle_t *h) { free(h); }
 

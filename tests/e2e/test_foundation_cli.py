@@ -524,3 +524,29 @@ def test_kill9_mid_apply_is_all_or_nothing(cp, tmpdir_):
     print("kill -9 outcomes:", outcomes, "server busy for", round(busy, 2), "s")
     assert 0 in outcomes, "no kill landed before the commit; the test did not test anything"
     assert 2000 in outcomes, "no round let the commit finish"
+
+
+def test_a_watcher_that_does_not_read_is_closed(cp):
+    """A watch client that stops reading is cut off once 16 MiB of events wait
+    for it (as kube-apiserver closes an unresponsive watcher), so the server's
+    memory stays bounded; everyone else is served throughout."""
+    import socket
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(("127.0.0.1", int(cp.url.rsplit(":", 1)[1])))
+    s.sendall((f"GET /api/v1/namespaces/test/services?watch=true HTTP/1.1\r\nHost: x\r\n"
+               f"Authorization: Bearer {cp.token()}\r\n\r\n").encode())
+    big = "x" * 60000
+    for batch in range(12):  # 12 x 30 services x 60 KB: ~21 MB of events, never read
+        items = [{"apiVersion": "v1", "kind": "Service",
+                  "metadata": {"name": f"s{batch}-{i}", "namespace": "test", "annotations": {"pad": big}},
+                  "spec": {"selector": {"app": "x"}, "ports": [{"port": 80}]}} for i in range(30)]
+        st, body = cp.http("POST", "/apis/spillway.io/v1alpha1/apply?namespace=test", json.dumps(items))
+        assert st == 200, body[:500]
+        assert cp.http("GET", "/healthz")[0] == 200
+    deadline = time.time() + 30
+    while "closing a watch whose client does not read" not in cp.log() and time.time() < deadline:
+        time.sleep(0.1)
+    assert "closing a watch whose client does not read" in cp.log(), cp.log()
+    s.close()
+    assert cp.http("GET", "/healthz")[0] == 200
