@@ -356,6 +356,31 @@ static int32_t clamp32(int64_t v) {
   return v < 0 ? 0 : v > SCHEDULE_MAX_REPLICAS ? SCHEDULE_MAX_REPLICAS : (int32_t)v;
 }
 
+/* Replicas of w that fit on the cluster's Ready nodes matching its
+ * nodeSelector. Own pods on a node count as room: they are re-divided; own
+ * terminating pods only when with_terminating. */
+static int64_t room(const schedule_fleet *f, const schedule_fleet_cluster *c, const schedule_workload *w,
+                    size_t own_begin, size_t own_end, bool with_terminating) {
+  int64_t sum = 0;
+  for (size_t k = 0; k < c->n_nodes; k++) {
+    const schedule_node *nd = &f->nodes[c->nodes[k]];
+    if (!nd->ready || !node_selector_matches(w, nd->labels)) continue;
+    schedule_res own_items[16];
+    schedule_resources own = {own_items, 0};
+    int64_t own_pods = 0;
+    for (size_t j = own_begin; j < own_end; j++) {
+      const schedule_pod *p = &f->pods[j];
+      if (p->node_index != (long)c->nodes[k] || p->finished || (p->terminating && !with_terminating)) continue;
+      own_pods++;
+      for (size_t r = 0; r < p->requests.n && own.n < 16; r++)
+        res_add(&own, p->requests.items[r].name, p->requests.items[r].value);
+    }
+    sum += fit(w, &nd->allocatable, &nd->used, nd->pods, &own, own_pods);
+    if (sum > SCHEDULE_MAX_REPLICAS) sum = SCHEDULE_MAX_REPLICAS;
+  }
+  return sum;
+}
+
 void schedule_estimate(const schedule_fleet *f, const schedule_workload *w, bool ecs_provision,
                        const schedule_count *prev, size_t n_prev, double now, schedule_cluster *est) {
   /* The workload's own pods: a contiguous run of the sorted pod list. */
@@ -416,35 +441,18 @@ void schedule_estimate(const schedule_fleet *f, const schedule_workload *w, bool
       e->ready_replicas = clamp32(had);
       continue;
     }
-    /* Own pods on a node count as room: they are re-divided. Own pods
-     * terminating there count too, but only to keep what the cluster already
-     * holds: a rolling update (`rollout restart`) stops an old replica to
-     * start its successor on the same GPU, and that moment must not read as
-     * the cluster having lost its room (which would move the replica to a
-     * lower tier); for new replicas the GPU is still taken until it is free. */
-    int64_t avail = 0, avail_keep = 0;
-    for (int with_terminating = 0; with_terminating < 2; with_terminating++) {
-      int64_t sum = 0;
-      for (size_t k = 0; k < c->n_nodes; k++) {
-        const schedule_node *nd = &f->nodes[c->nodes[k]];
-        if (!nd->ready || !node_selector_matches(w, nd->labels)) continue;
-        schedule_res own_items[16];
-        schedule_resources own = {own_items, 0};
-        int64_t own_pods = 0;
-        for (size_t j = own_begin; j < own_end; j++) {
-          const schedule_pod *p = &f->pods[j];
-          if (p->node_index != (long)c->nodes[k] || p->finished || (p->terminating && !with_terminating)) continue;
-          own_pods++;
-          for (size_t r = 0; r < p->requests.n && own.n < 16; r++)
-            res_add(&own, p->requests.items[r].name, p->requests.items[r].value);
-        }
-        sum += fit(w, &nd->allocatable, &nd->used, nd->pods, &own, own_pods);
-        if (sum > SCHEDULE_MAX_REPLICAS) sum = SCHEDULE_MAX_REPLICAS;
-      }
-      *(with_terminating ? &avail_keep : &avail) = sum;
+    /* Own pods terminating on a node count as room too, but only to keep
+     * what the cluster already holds: a rolling update (`rollout restart`)
+     * stops an old replica to start its successor on the same GPU, and that
+     * moment must not read as the cluster having lost its room (which would
+     * move the replica to a lower tier); for new replicas the GPU is still
+     * taken until it is free. */
+    int64_t avail = room(f, c, w, own_begin, own_end, false);
+    if (had > avail) {
+      int64_t keep = room(f, c, w, own_begin, own_end, true);
+      if (keep > had) keep = had;
+      if (keep > avail) avail = keep;
     }
-    if (avail_keep > had) avail_keep = had;
-    if (avail_keep > avail) avail = avail_keep;
     e->available = clamp32(avail);
     if (!ecs_provision) continue;
     int64_t prov = 0;
