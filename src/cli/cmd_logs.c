@@ -63,49 +63,22 @@ int cmd_logs(int argc, char **argv) {
     client_error("logs: this build has no Pod kind");
     goto done;
   }
-  client *c = NULL;
-  sw_err err;
-  if (client_open(&c, &co, &err)) {
-    client_error("%s", err.msg);
-    goto done;
-  }
+  client *c = client_connect(&co);
+  if (!c) goto done;
   char *p = client_path(k, ns ? ns : "default", name, "log");
-  sw_buf pb;
-  sw_buf_init(&pb);
-  sw_buf_puts(&pb, p);
+  sw_buf path;
+  sw_buf_init(&path);
+  sw_buf_puts(&path, p);
   free(p);
-  if (tail) client_append_query(&pb, "tailLines", tail);
-  if (follow) {
-    client_append_query(&pb, "follow", "true");
-    if (client_stream(c, pb.data, to_stdout, NULL, &err))
-      client_error("%s", err.msg);
-    else
-      rc = 0;
-    sw_buf_free(&pb);
-    client_close(c);
-    goto done;
-  }
-  char *path = sw_buf_steal(&pb);
-  sw_buf out;
-  sw_buf_init(&out);
-  long status = 0;
-  if (client_do(c, "GET", path, NULL, NULL, 0, &status, &out, &err))
+  if (tail) client_append_query(&path, "tailLines", tail);
+  if (follow) client_append_query(&path, "follow", "true");
+  /* the log as it arrives; without -f the server ends the reply at the end of the file */
+  sw_err err;
+  if (client_stream(c, path.data, to_stdout, NULL, &err))
     client_error("%s", err.msg);
-  else if (status != 200) {
-    json_t *st = json_loads(out.data ? out.data : "", 0, NULL);
-    const char *msg = json_string_value(json_object_get(st, "message"));
-    const char *reason = json_string_value(json_object_get(st, "reason"));
-    if (status == 401)
-      client_error("the control plane refused the token (401 Unauthorized); pass --token");
-    else
-      client_error("Error from server (%s): %s", reason ? reason : "Unknown", msg ? msg : "");
-    json_decref(st);
-  } else {
-    fwrite(out.data ? out.data : "", 1, out.len, stdout);
+  else
     rc = 0;
-  }
-  sw_buf_free(&out);
-  free(path);
+  sw_buf_free(&path);
   client_close(c);
 done:
   sw_vec_free(&pos);
