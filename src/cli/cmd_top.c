@@ -146,15 +146,19 @@ int cmd_top(int argc, char **argv) {
   if (!ns) ns = "default";
 
   rc = 1;
+  const api_kind *pod_kind = api_kind_lookup("Pod");
+  if (!pod_kind) {
+    client_error("top: this build has no Pod kind");
+    goto done;
+  }
   client *c = client_connect(&co);
   if (!c) goto done;
   sw_err err;
+  char *pods_path = client_path(pod_kind, all ? NULL : ns, NULL, NULL);
   sw_buf path;
   sw_buf_init(&path);
-  if (all)
-    sw_buf_puts(&path, "/api/v1/pods");
-  else
-    sw_buf_printf(&path, "/api/v1/namespaces/%s/pods", ns);
+  sw_buf_puts(&path, pods_path);
+  free(pods_path);
   if (selector) client_append_query(&path, "labelSelector", selector);
   json_t *list = client_json(c, "GET", path.data, NULL, NULL, NULL, &err);
   sw_buf_free(&path);
