@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster/command.h"
+
 /* ---- small field readers ------------------------------------------------ */
 
 static int get_number(const json_t *obj, const char *key, const char *path, double def, double min,
@@ -376,15 +378,17 @@ static int parse_probe(const json_t *container, const char *key, const char *pat
   return sw_err_set(err, SW_EINVAL, "%s: expected one of tcpSocket, httpGet or exec", path);
 }
 
-/* Whether a command or args list names vLLM ("vllm", "vllm.entrypoints..."). */
-static bool mentions_vllm(const json_t *words) {
-  size_t i;
-  const json_t *w;
-  json_array_foreach(words, i, w) {
-    const char *s = json_string_value(w);
-    if (s && strstr(s, "vllm")) return true;
-  }
-  return false;
+/* Whether a container runs the vLLM server: the same recognition the local
+ * driver applies when it starts the container (cluster_vllm_parse). */
+static bool runs_vllm(const json_t *container) {
+  json_t *no_env = json_object();
+  cluster_vllm_cmd vc;
+  sw_err err;
+  bool yes = cluster_vllm_parse(json_object_get(container, "command"), json_object_get(container, "args"), no_env,
+                                &vc, &err) == 0;
+  if (yes) cluster_vllm_free(&vc);
+  json_decref(no_env);
+  return yes;
 }
 
 static int gpu_request(const json_t *container, const char *path, int *out, sw_err *err) {
@@ -461,7 +465,7 @@ int cluster_template_parse(const json_t *pod_template, cluster_template *out, sw
   out->ncontainers = json_array_size(containers);
   /* GPU requests of every container add up, as the scheduler sums them. The
    * container the local driver runs is the model server: the first one that
-   * asks for a GPU, else the first whose command line names vLLM, else the
+   * asks for a GPU, else the first that runs the vLLM server, else the
    * first (a sidecar listed before the server must not be what runs). */
   size_t ci, main_idx = SIZE_MAX, vllm_idx = SIZE_MAX;
   json_t *cj;
@@ -476,9 +480,7 @@ int cluster_template_parse(const json_t *pod_template, cluster_template *out, sw
     if ((rc = gpu_request(cj, path, &g, err))) goto fail;
     out->gpus += g;
     if (g > 0 && main_idx == SIZE_MAX) main_idx = ci;
-    if (vllm_idx == SIZE_MAX && (mentions_vllm(json_object_get(cj, "command")) ||
-                                 mentions_vllm(json_object_get(cj, "args"))))
-      vllm_idx = ci;
+    if (vllm_idx == SIZE_MAX && runs_vllm(cj)) vllm_idx = ci;
   }
   if (main_idx == SIZE_MAX) main_idx = vllm_idx != SIZE_MAX ? vllm_idx : 0;
   const json_t *c = json_array_get(containers, main_idx);
